@@ -1,0 +1,46 @@
+# Sentinel: the two commands a new user needs are `make start` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup start stop admin test stress bench drills migrate clean nuke
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## Generate keys, TLS certificates and .env files; start PostgreSQL and Redis
+	@bash scripts/setup.sh
+	@bash scripts/services.sh start
+
+start: ## Run setup if needed, the databases, migrations, one silo and one web (:9003); Ctrl-C stops it all
+	@bash scripts/start.sh
+
+stop: ## Stop what `make start` started
+	@bash scripts/stop.sh
+
+admin: ## Make sure Web is up and print the admin panel's URL
+	@curl -fsS http://127.0.0.1:$${SERVICE_PORT:-9003}/health >/dev/null 2>&1 || bash scripts/start.sh --background
+	@echo "Admin panel: http://localhost:$${ADMIN_PORT:-9004}"
+
+test: ## Bring up the databases, build, run every test project, print "N passed, N failed"
+	@bash scripts/test.sh
+
+stress: ## Repeated race tests (RUNS=100)
+	@RUNS=$${RUNS:-100} bash scripts/stress.sh
+
+bench: ## Benchmarks (placeholder until the benchmark issues land)
+	@echo "No benchmarks yet: bench/ arrives with the sign-in, rate-limiting and authorization work."
+
+drills: ## Failure drills (placeholder until the scale-out issue lands)
+	@echo "No failure drills yet: they arrive with the scale-out issue."
+
+migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
+	@bash scripts/migrate.sh
+
+clean: ## Stop the databases and delete their data
+	@bash scripts/stop.sh || true
+	@bash scripts/services.sh clean
+
+nuke: clean ## clean, plus keys, env files and build outputs
+	@rm -rf keys/private.pem keys/public.pem keys/tls .env .env.prod .run .test-results
+	@find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+	@echo "Removed keys, env files and build outputs."

@@ -1,0 +1,116 @@
+using System.Net;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Storage;
+using Sentinel.Configuration;
+using Sentinel.Grains.Storage;
+using Sentinel.Silo.Migrations;
+
+namespace Sentinel.Silo.Hosting;
+
+/// <summary>Wires the silo: Redis membership, ADO.NET grain storage on PostgreSQL, dashboard, migrations.</summary>
+public static class SiloHostingExtensions
+{
+    /// <summary>
+    /// Membership tuned for fast failure detection on a small cluster. A silo killed with SIGKILL refuses connections at once,
+    /// so probes fail fast; a silo that only stalls is declared dead after NumMissedProbesLimit × ProbeTimeout.
+    /// </summary>
+    public static void ConfigureMembership(ClusterMembershipOptions o)
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(2);
+        o.NumMissedProbesLimit = 3;
+        o.NumProbedSilos = 3;
+        o.NumVotesForDeathDeclaration = 2;
+        o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+        o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(30);
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+        o.DefunctSiloExpiration = TimeSpan.FromHours(1);
+        o.DefunctSiloCleanupPeriod = TimeSpan.FromMinutes(10);
+    }
+
+    public static WebApplicationBuilder AddSentinelSilo(this WebApplicationBuilder builder, SiloSettings settings)
+    {
+        var database = DatabaseUrl.Parse(settings.DatabaseUrl, settings.DatabaseCaCert);
+        var dataSource = new NpgsqlDataSourceBuilder(database.ConnectionString).Build();
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        // Runs before the silo starts: hosted services start in registration order.
+        builder.Services.AddHostedService(sp => new MigrationHostedService(database.ConnectionString, sp.GetRequiredService<ILogger<MigrationHostedService>>()));
+
+        var redis = RedisUrl.Parse(settings.RedisUrl, settings.RedisTlsCaCert, settings.RedisTlsVerify);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            });
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedIp), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAny);
+            silo.Configure<ClusterMembershipOptions>(ConfigureMembership);
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(15));
+
+            foreach (var name in StorageNames.All)
+            {
+                silo.AddAdoNetGrainStorage(name, o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.DataSource = dataSource;
+                    // Cleared state (used codes, revoked sessions, idle limiters) leaves no row behind.
+                    o.DeleteStateOnClear = true;
+                });
+            }
+            silo.Services.AddSingleton<IGrainStorageSerializer, SystemTextJsonGrainStorageSerializer>();
+
+            if (settings.DashboardPort > 0)
+                silo.AddDashboard();
+        });
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var dashboardHost = IPAddress.Parse(settings.DashboardHost);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // The dashboard is this host's only HTTP surface; with it off, bind an ephemeral loopback port for /health.
+            k.Listen(settings.DashboardPort > 0 ? dashboardHost : IPAddress.Loopback, settings.DashboardPort);
+        });
+        return builder;
+    }
+
+    public static WebApplication MapSentinelSilo(this WebApplication app, SiloSettings settings)
+    {
+        app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        if (settings.DashboardPort > 0)
+            app.MapOrleansDashboard();
+        return app;
+    }
+
+    private sealed class MigrationHostedService(string connectionString, ILogger<MigrationHostedService> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var runner = new MigrationRunner(connectionString, logger);
+            var delay = TimeSpan.FromSeconds(1);
+            while (true)
+            {
+                try
+                {
+                    await runner.RunAsync(cancellationToken);
+                    return;
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !cancellationToken.IsCancellationRequested)
+                {
+                    // PostgreSQL not reachable yet: the silo waits for it rather than exiting.
+                    logger.LogWarning("PostgreSQL is not reachable ({Reason}: {Message}); retrying migrations in {Delay}", ex.GetType().Name, (ex.InnerException ?? ex).Message, delay);
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 10));
+                }
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

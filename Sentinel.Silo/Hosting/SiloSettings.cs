@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Sentinel.Silo.Hosting;
+
+/// <summary>Silo settings, bound from the environment (the seed's variable names where it has them).</summary>
+public sealed class SiloSettings
+{
+    /// <summary><c>DATABASE_URL</c>. Default: the seed's dev database on 127.0.0.1:9001 with TLS.</summary>
+    public string DatabaseUrl { get; set; } = "postgresql://identity:identity_dev@127.0.0.1:9001/identity?sslmode=require";
+
+    /// <summary><c>DATABASE_CA_CERT</c>: CA file for PostgreSQL TLS. Default: none (encrypted, not verified, unless the URL says verify-full).</summary>
+    public string? DatabaseCaCert { get; set; }
+
+    /// <summary><c>REDIS_URL</c>: membership. Default: <c>rediss://:sentinel_dev@127.0.0.1:9002/0</c>.</summary>
+    public string RedisUrl { get; set; } = "rediss://:sentinel_dev@127.0.0.1:9002/0";
+
+    /// <summary><c>REDIS_TLS_CA_CERT</c>. Default: none.</summary>
+    public string? RedisTlsCaCert { get; set; }
+
+    /// <summary><c>REDIS_TLS_VERIFY</c>: <c>required</c> or <c>none</c>. Default: <c>none</c>.</summary>
+    public string RedisTlsVerify { get; set; } = "none";
+
+    /// <summary><c>CLUSTER_ID</c>. Default: <c>sentinel</c>.</summary>
+    public string ClusterId { get; set; } = "sentinel";
+
+    /// <summary><c>SERVICE_ID</c>: keys grain state; keep it stable across deployments. Default: <c>sentinel</c>.</summary>
+    public string ServiceId { get; set; } = "sentinel";
+
+    /// <summary><c>SILO_PORT</c>: silo-to-silo. Default: 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary><c>GATEWAY_PORT</c>: where clients (Web) connect. Default: 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary><c>SILO_ADVERTISED_IP</c>: the address other silos and clients use. Default: 127.0.0.1.</summary>
+    public string AdvertisedIp { get; set; } = "127.0.0.1";
+
+    /// <summary><c>SILO_LISTEN_ANY</c>: listen on all interfaces instead of the advertised address (containers). Default: false.</summary>
+    public bool ListenOnAny { get; set; }
+
+    /// <summary><c>DASHBOARD_PORT</c>: Orleans dashboard; 0 turns it off. Default: 9005.</summary>
+    public int DashboardPort { get; set; } = 9005;
+
+    /// <summary><c>DASHBOARD_HOST</c>: bind address of the dashboard. Default: 127.0.0.1.</summary>
+    public string DashboardHost { get; set; } = "127.0.0.1";
+
+    /// <summary><c>DEBUG</c>. Default: false.</summary>
+    public bool Debug { get; set; }
+
+    public static SiloSettings FromConfiguration(IConfiguration c)
+    {
+        var s = new SiloSettings();
+        s.DatabaseUrl = c["DATABASE_URL"] ?? s.DatabaseUrl;
+        s.DatabaseCaCert = c["DATABASE_CA_CERT"] ?? s.DatabaseCaCert;
+        s.RedisUrl = c["REDIS_URL"] ?? s.RedisUrl;
+        s.RedisTlsCaCert = c["REDIS_TLS_CA_CERT"] ?? s.RedisTlsCaCert;
+        s.RedisTlsVerify = c["REDIS_TLS_VERIFY"] ?? s.RedisTlsVerify;
+        s.ClusterId = c["CLUSTER_ID"] ?? s.ClusterId;
+        s.ServiceId = c["SERVICE_ID"] ?? s.ServiceId;
+        s.SiloPort = Int(c, "SILO_PORT", s.SiloPort);
+        s.GatewayPort = Int(c, "GATEWAY_PORT", s.GatewayPort);
+        s.AdvertisedIp = c["SILO_ADVERTISED_IP"] ?? s.AdvertisedIp;
+        s.ListenOnAny = Bool(c, "SILO_LISTEN_ANY", s.ListenOnAny);
+        s.DashboardPort = Int(c, "DASHBOARD_PORT", s.DashboardPort);
+        s.DashboardHost = c["DASHBOARD_HOST"] ?? s.DashboardHost;
+        s.Debug = Bool(c, "DEBUG", s.Debug);
+        return s;
+    }
+
+    private static int Int(IConfiguration c, string key, int fallback) =>
+        c[key] is { Length: > 0 } v ? (int.TryParse(v, out var i) ? i : throw new OptionsValidationException(key, typeof(SiloSettings), [$"{key} must be an integer."])) : fallback;
+
+    internal static bool Bool(IConfiguration c, string key, bool fallback) => c[key]?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => fallback,
+        "1" or "true" or "yes" or "on" => true,
+        "0" or "false" or "no" or "off" => false,
+        _ => throw new OptionsValidationException(key, typeof(SiloSettings), [$"{key} must be a boolean."]),
+    };
+}
+
+/// <summary>Collects every settings failure at once, so an operator fixes them in one pass.</summary>
+internal sealed class SiloSettingsValidator : IValidateOptions<SiloSettings>
+{
+    public ValidateOptionsResult Validate(string? name, SiloSettings s)
+    {
+        var failures = new List<string>();
+        if (s.SiloPort is <= 0 or > 65535) failures.Add("SILO_PORT must be 1-65535.");
+        if (s.GatewayPort is <= 0 or > 65535) failures.Add("GATEWAY_PORT must be 1-65535.");
+        if (s.SiloPort == s.GatewayPort) failures.Add("SILO_PORT and GATEWAY_PORT must differ.");
+        if (s.DashboardPort is < 0 or > 65535) failures.Add("DASHBOARD_PORT must be 0-65535.");
+        if (!IPAddress.TryParse(s.AdvertisedIp, out _)) failures.Add("SILO_ADVERTISED_IP must be an IP address.");
+        if (string.IsNullOrWhiteSpace(s.ClusterId)) failures.Add("CLUSTER_ID must not be empty.");
+        if (string.IsNullOrWhiteSpace(s.ServiceId)) failures.Add("SERVICE_ID must not be empty.");
+        try { DatabaseUrl.Parse(s.DatabaseUrl, s.DatabaseCaCert); }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or UriFormatException)
+        { failures.Add("DATABASE_URL is not a valid PostgreSQL URL or connection string."); }
+        try { Sentinel.Configuration.RedisUrl.Parse(s.RedisUrl); }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or UriFormatException)
+        { failures.Add("REDIS_URL is not a valid Redis URL."); }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+
+namespace Sentinel.Web.Errors;
+
+/// <summary>The contract's error body (§1.3) plus a stable <c>code</c> (§8.1). Tests assert on <c>code</c>.</summary>
+public sealed record ApiError(
+    [property: JsonPropertyName("detail")] object Detail,
+    [property: JsonPropertyName("code")] string Code);
+
+/// <summary>Stable error codes. Never rename one: clients branch on them.</summary>
+public static class ErrorCodes
+{
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string BodyTooLarge = "body_too_large";
+    public const string BadRequest = "bad_request";
+    public const string ValidationFailed = "validation_failed";
+    public const string InternalError = "internal_error";
+    public const string ClusterUnavailable = "cluster_unavailable";
+    public const string RateLimited = "rate_limited";
+    public const string InvalidHost = "invalid_host";
+}
+
+/// <summary>Writes error bodies in one place, so every endpoint answers the same shape.</summary>
+public static class ApiErrors
+{
+    /// <summary>Seconds a client should wait when the cluster is unreachable.</summary>
+    public const int ClusterRetryAfterSeconds = 5;
+
+    public static IResult Result(int status, string detail, string code) =>
+        Results.Json(new ApiError(detail, code), statusCode: status);
+
+    public static Task WriteAsync(HttpContext context, int status, object detail, string code)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ApiError(detail, code), context.RequestAborted);
+    }
+
+    public static Task WriteClusterUnavailableAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = ClusterRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", ErrorCodes.ClusterUnavailable);
+    }
+
+    /// <summary>The default body for a status that an endpoint or the framework set without one.</summary>
+    public static (string Detail, string Code) ForStatus(int status) => status switch
+    {
+        404 => ("Not Found", ErrorCodes.NotFound),
+        405 => ("Method Not Allowed", ErrorCodes.MethodNotAllowed),
+        413 => ("Request body too large", ErrorCodes.BodyTooLarge),
+        415 => ("Unsupported Media Type", "unsupported_media_type"),
+        500 => ("Internal Server Error", ErrorCodes.InternalError),
+        503 => ("Service temporarily unavailable", ErrorCodes.ClusterUnavailable),
+        _ => (ReasonPhrases(status), "http_" + status.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    };
+
+    private static string ReasonPhrases(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
+}

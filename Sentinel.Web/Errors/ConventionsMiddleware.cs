@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Sentinel.Web.Cluster;
+
+namespace Sentinel.Web.Errors;
+
+/// <summary>
+/// The contract's conventions for every route, in one place (§1, §8.1): trailing slash 307, the body cap, and a JSON
+/// body with a stable <c>code</c> on every error, whoever produced the status.
+/// </summary>
+public static partial class ConventionsMiddleware
+{
+    /// <summary>Body cap from the contract: 10 MiB.</summary>
+    public const long MaxBodyBytes = 10_485_760;
+
+    public static IApplicationBuilder UseSentinelConventions(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync, StatusCodeSelector = null });
+        app.Use(static async (context, next) =>
+        {
+            var request = context.Request;
+            var path = request.Path.Value;
+            if (path is { Length: > 1 } && path.EndsWith('/'))
+            {
+                // 307 keeps the method and body, as the original (Starlette) does.
+                context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                context.Response.Headers.Location = request.PathBase + path.TrimEnd('/') + request.QueryString;
+                return;
+            }
+            if (request.ContentLength is > MaxBodyBytes)
+            {
+                await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", ErrorCodes.BodyTooLarge);
+                return;
+            }
+
+            await next(context);
+
+            var response = context.Response;
+            if (response.StatusCode >= 400 && !response.HasStarted && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType))
+            {
+                var (detail, code) = ApiErrors.ForStatus(response.StatusCode);
+                await ApiErrors.WriteAsync(context, response.StatusCode, detail, code);
+            }
+        });
+        return app;
+    }
+
+    private static async Task HandleExceptionAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Sentinel.Web.Errors");
+        switch (error)
+        {
+            case ClusterUnavailableException:
+            case not null when GrainCalls.IsTransport(error) && !context.RequestAborted.IsCancellationRequested:
+                LogClusterUnavailable(logger, error.GetType().Name, context.Request.Path);
+                await ApiErrors.WriteClusterUnavailableAsync(context);
+                return;
+            case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
+                await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", ErrorCodes.BodyTooLarge);
+                return;
+            case BadHttpRequestException bad:
+                await ApiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, ValidationErrors.FromBadRequest(bad), ErrorCodes.ValidationFailed);
+                return;
+            default:
+                LogUnhandled(logger, error, context.Request.Path);
+                await ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "Internal Server Error", ErrorCodes.InternalError);
+                return;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster unavailable ({Reason}) for {Path}")]
+    private static partial void LogClusterUnavailable(ILogger logger, string reason, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception? exception, PathString path);
+}

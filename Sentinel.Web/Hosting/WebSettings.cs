@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+
+namespace Sentinel.Web.Hosting;
+
+/// <summary>Edge settings, bound from the environment (the seed's names where it has them).</summary>
+public sealed class WebSettings
+{
+    /// <summary><c>SERVICE_HOST</c>: bind address. Default: 127.0.0.1 (containers set 0.0.0.0).</summary>
+    public string ServiceHost { get; set; } = "127.0.0.1";
+
+    /// <summary><c>SERVICE_PORT</c>: the API. Default: 9003.</summary>
+    public int ApiPort { get; set; } = 9003;
+
+    /// <summary><c>ADMIN_PORT</c>: the admin panel, same process. Default: 9004; 0 turns it off.</summary>
+    public int AdminPort { get; set; } = 9004;
+
+    /// <summary><c>REDIS_URL</c>: where gateways are found, and the shared data-protection key ring. Default: <c>rediss://:sentinel_dev@127.0.0.1:9002/0</c>.</summary>
+    public string RedisUrl { get; set; } = "rediss://:sentinel_dev@127.0.0.1:9002/0";
+
+    /// <summary><c>REDIS_TLS_CA_CERT</c>. Default: none.</summary>
+    public string? RedisTlsCaCert { get; set; }
+
+    /// <summary><c>REDIS_TLS_VERIFY</c>: <c>required</c> or <c>none</c>. Default: <c>none</c>.</summary>
+    public string RedisTlsVerify { get; set; } = "none";
+
+    /// <summary><c>CLUSTER_ID</c>. Default: <c>sentinel</c>.</summary>
+    public string ClusterId { get; set; } = "sentinel";
+
+    /// <summary><c>SERVICE_ID</c>. Default: <c>sentinel</c>.</summary>
+    public string ServiceId { get; set; } = "sentinel";
+
+    /// <summary><c>SESSION_SECRET_KEY</c>: encrypts the shared data-protection key ring. Default: the seed's dev value, refused when <c>DEBUG=false</c> by hardening.</summary>
+    public string SessionSecretKey { get; set; } = DefaultSessionSecret;
+
+    /// <summary><c>GRAIN_CALL_TIMEOUT_MS</c>: each grain call's own bound. Default: 5000.</summary>
+    public int GrainCallTimeoutMs { get; set; } = 5000;
+
+    /// <summary><c>DEBUG</c>. Default: false.</summary>
+    public bool Debug { get; set; }
+
+    public const string DefaultSessionSecret = "dev-only-change-me-in-production";
+
+    public static WebSettings FromConfiguration(IConfiguration c)
+    {
+        var s = new WebSettings();
+        s.ServiceHost = c["SERVICE_HOST"] ?? s.ServiceHost;
+        s.ApiPort = Int(c, "SERVICE_PORT", s.ApiPort);
+        s.AdminPort = Int(c, "ADMIN_PORT", s.AdminPort);
+        s.RedisUrl = c["REDIS_URL"] ?? s.RedisUrl;
+        s.RedisTlsCaCert = c["REDIS_TLS_CA_CERT"] ?? s.RedisTlsCaCert;
+        s.RedisTlsVerify = c["REDIS_TLS_VERIFY"] ?? s.RedisTlsVerify;
+        s.ClusterId = c["CLUSTER_ID"] ?? s.ClusterId;
+        s.ServiceId = c["SERVICE_ID"] ?? s.ServiceId;
+        s.SessionSecretKey = c["SESSION_SECRET_KEY"] is { Length: > 0 } secret ? secret : s.SessionSecretKey;
+        s.GrainCallTimeoutMs = Int(c, "GRAIN_CALL_TIMEOUT_MS", s.GrainCallTimeoutMs);
+        s.Debug = Bool(c, "DEBUG", s.Debug);
+        return s;
+    }
+
+    internal static int Int(IConfiguration c, string key, int fallback) =>
+        c[key] is { Length: > 0 } v ? (int.TryParse(v, out var i) ? i : throw new OptionsValidationException(key, typeof(WebSettings), [$"{key} must be an integer."])) : fallback;
+
+    internal static bool Bool(IConfiguration c, string key, bool fallback) => c[key]?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => fallback,
+        "1" or "true" or "yes" or "on" => true,
+        "0" or "false" or "no" or "off" => false,
+        _ => throw new OptionsValidationException(key, typeof(WebSettings), [$"{key} must be a boolean."]),
+    };
+}
+
+/// <summary>Collects every failure at once.</summary>
+internal sealed class WebSettingsValidator : IValidateOptions<WebSettings>
+{
+    public ValidateOptionsResult Validate(string? name, WebSettings s)
+    {
+        var failures = new List<string>();
+        if (s.ApiPort is <= 0 or > 65535) failures.Add("SERVICE_PORT must be 1-65535.");
+        if (s.AdminPort is < 0 or > 65535) failures.Add("ADMIN_PORT must be 0-65535.");
+        if (s.AdminPort == s.ApiPort) failures.Add("ADMIN_PORT must differ from SERVICE_PORT.");
+        if (!System.Net.IPAddress.TryParse(s.ServiceHost, out _)) failures.Add("SERVICE_HOST must be an IP address.");
+        if (s.GrainCallTimeoutMs is < 100 or > 60000) failures.Add("GRAIN_CALL_TIMEOUT_MS must be 100-60000.");
+        if (s.SessionSecretKey.Length < 16) failures.Add("SESSION_SECRET_KEY must be at least 16 characters.");
+        try { Sentinel.Configuration.RedisUrl.Parse(s.RedisUrl); }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or UriFormatException)
+        { failures.Add("REDIS_URL is not a valid Redis URL."); }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

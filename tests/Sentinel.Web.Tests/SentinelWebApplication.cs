@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Orleans.TestingHost;
+using Sentinel.Grains.Storage;
+using Sentinel.Testing;
+using Sentinel.Web.Cluster;
+using Xunit;
+
+namespace Sentinel.Web.Tests;
+
+/// <summary>
+/// The real edge (<c>Program</c>) in memory, talking to an in-process test cluster that hosts the real grains with memory
+/// storage; readiness queries the real test database.
+/// </summary>
+public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly FakeTimeProvider Time = new(DateTimeOffset.UtcNow);
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>When set, the edge behaves as if no silo were reachable.</summary>
+    public bool ClusterDown { get; init; }
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder { Options = { InitialSilosCount = 1 } };
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ADMIN_PORT", "9004");
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<IClusterAccess>();
+            services.AddSingleton<IClusterAccess>(ClusterDown ? new UnreachableCluster() : new FixedClusterAccess(Cluster.Client));
+        });
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    private sealed class UnreachableCluster : IClusterAccess
+    {
+        public bool IsConnected => false;
+        public IGrainFactory Grains => throw new ClusterUnavailableException("test: no silo");
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
+            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(TestConnection.ConnectionString()));
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebCollection : ICollectionFixture<SentinelWebApplication>
+{
+    public const string Name = "web";
+}
