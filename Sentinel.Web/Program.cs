@@ -2,10 +2,15 @@ using Sentinel.Configuration;
 using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
+using Sentinel.Web.Auth;
 using Sentinel.Web.Errors;
+using Sentinel.Web.Groups;
 using Sentinel.Web.Health;
 using Sentinel.Web.Hosting;
 using Sentinel.Web.Json;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.Users;
+using Sentinel.Web.Workspaces;
 using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,13 +18,16 @@ var builder = WebApplication.CreateBuilder(args);
 // Configuration: environment first, then .env in the working directory; every failure reported at once.
 builder.Configuration.AddDotEnvFile();
 var settings = WebSettings.FromConfiguration(builder.Configuration);
-var validation = new WebSettingsValidator().Validate(null, settings);
-if (validation.Failed)
+var jwt = JwtSettings.FromConfiguration(builder.Configuration);
+var failures = new WebSettingsValidator().Validate(null, settings).Failures?.ToList() ?? [];
+failures.AddRange(jwt.Validate());
+if (failures.Count > 0)
 {
-    Console.Error.WriteLine("Sentinel.Web refuses to start:\n  - " + string.Join("\n  - ", validation.Failures));
+    Console.Error.WriteLine("Sentinel.Web refuses to start:\n  - " + string.Join("\n  - ", failures));
     return 2;
 }
 builder.Services.AddSingleton(settings);
+builder.Services.AddSingleton(jwt);
 
 // Kestrel: the API and the admin panel from one process; the contract's 10 MiB body cap.
 builder.WebHost.ConfigureKestrel(k =>
@@ -46,6 +54,13 @@ if (!builder.Services.Any(d => d.ServiceType == typeof(IClusterAccess)))
     builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterConnector>());
 }
 builder.Services.AddSingleton<GrainCalls>();
+builder.Services.AddSingleton(TimeProvider.System);
+
+// Tokens: RS256 keys selected by kid, and the contract's bearer and service-key schemes.
+builder.Services.AddSingleton<SigningKeys>();
+builder.Services.AddSingleton<TokenService>();
+builder.Services.AddSingleton<BearerAuthenticator>();
+builder.Services.AddSingleton<ServiceKeyAuthenticator>();
 
 // Cookies written by one replica are readable by every other.
 builder.Services.AddSharedDataProtection(settings, redis);
@@ -54,6 +69,10 @@ var app = builder.Build();
 
 app.UseSentinelConventions();
 app.MapHealthEndpoints();
+app.MapTokenEndpoints();
+app.MapUsersEndpoints();
+app.MapWorkspacesEndpoints();
+app.MapGroupsEndpoints();
 app.MapAdminPanelEndpoints(settings.AdminPort);
 
 await app.RunAsync();

@@ -19,6 +19,32 @@ public static class ErrorCodes
     public const string ClusterUnavailable = "cluster_unavailable";
     public const string RateLimited = "rate_limited";
     public const string InvalidHost = "invalid_host";
+
+    // Authentication (§1.4)
+    public const string MissingToken = "missing_token";
+    public const string TokenTooLarge = "token_too_large";
+    public const string InvalidToken = "invalid_token";
+    public const string InvalidTokenType = "invalid_token_type";
+    public const string MissingClaims = "token_missing_claims";
+    public const string TokenRevoked = "token_revoked";
+    public const string UserDeactivated = "user_deactivated";
+    public const string InvalidServiceKey = "invalid_service_key";
+    public const string ServiceNotAuthorized = "service_not_authorized";
+
+    // Directory
+    public const string NotWorkspaceMember = "not_workspace_member";
+    public const string InsufficientRole = "insufficient_role";
+    public const string UserNotFound = "user_not_found";
+    public const string WorkspaceNotFound = "workspace_not_found";
+    public const string SlugTaken = "slug_taken";
+    public const string MembershipNotFound = "membership_not_found";
+    public const string OwnerRoleRequired = "owner_role_required";
+    public const string LastOwner = "last_owner";
+    public const string AlreadyMember = "already_member";
+    public const string GroupNotFound = "group_not_found";
+    public const string GroupNameTaken = "group_name_taken";
+    public const string AlreadyGroupMember = "already_group_member";
+    public const string GroupMemberNotFound = "group_member_not_found";
 }
 
 /// <summary>Writes error bodies in one place, so every endpoint answers the same shape.</summary>
@@ -29,6 +55,10 @@ public static class ApiErrors
 
     public static IResult Result(int status, string detail, string code) =>
         Results.Json(new ApiError(detail, code), statusCode: status);
+
+    /// <summary>The contract's 422 list with <c>code: validation_failed</c>.</summary>
+    public static IResult Result422(IReadOnlyList<ValidationItem> items) =>
+        Results.Json(new ApiError(items, ErrorCodes.ValidationFailed), statusCode: StatusCodes.Status422UnprocessableEntity);
 
     public static Task WriteAsync(HttpContext context, int status, object detail, string code)
     {

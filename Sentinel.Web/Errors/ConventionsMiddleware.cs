@@ -50,6 +50,9 @@ public static partial class ConventionsMiddleware
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Sentinel.Web.Errors");
         switch (error)
         {
+            case ApiException api:
+                await ApiErrors.WriteAsync(context, api.Status, api.Detail, api.Code);
+                return;
             case ClusterUnavailableException:
             case not null when GrainCalls.IsTransport(error) && !context.RequestAborted.IsCancellationRequested:
                 LogClusterUnavailable(logger, error.GetType().Name, context.Request.Path);

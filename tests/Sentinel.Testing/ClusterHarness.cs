@@ -22,6 +22,7 @@ public sealed class ClusterHarness(string purpose) : IAsyncDisposable
         ["CLUSTER_ID"] = ClusterId,
         ["SERVICE_ID"] = "sentinel-test",
         ["LOG_FORMAT"] = "console",
+        ["JWT_PRIVATE_KEY_PATH"] = TestKeys.PrivateKeyPath,
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Sentinel"] = "Information",
     };
@@ -48,7 +49,7 @@ public sealed class ClusterHarness(string purpose) : IAsyncDisposable
         env["SERVICE_HOST"] = "127.0.0.1";
         env["SERVICE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["ADMIN_PORT"] = TestEnvironment.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        env["BASE_URL"] = $"http://127.0.0.1:{port}";
+        env["BASE_URL"] = TestTokens.Issuer;
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
         var process = SentinelProcess.Start("Web", name, env);
         processes.Add(process);

@@ -26,8 +26,12 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
     /// <summary>When set, the edge behaves as if no silo were reachable.</summary>
     public bool ClusterDown { get; init; }
 
+    /// <summary>Extra configuration, as environment variables would give it.</summary>
+    public Dictionary<string, string> Settings { get; init; } = [];
+
     public async Task InitializeAsync()
     {
+        await TestDatabase.EnsureMigratedAsync();
         var builder = new TestClusterBuilder { Options = { InitialSilosCount = 1 } };
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
@@ -37,6 +41,9 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ADMIN_PORT", "9004");
+        builder.UseSetting("JWT_PRIVATE_KEY_PATH", TestKeys.PrivateKeyPath);
+        builder.UseSetting("BASE_URL", TestTokens.Issuer);
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<IClusterAccess>();

@@ -18,6 +18,10 @@ public sealed class HealthTests(SentinelWebApplication app)
     [Fact]
     public async Task ready_is_200_when_a_grain_and_postgres_answer()
     {
+        // The first probe may pay for a cold TLS connection pool while other test classes load the box.
+        await Sentinel.Testing.ClusterHarness.WaitUntilAsync(
+            () => Sentinel.Testing.ClusterHarness.IsStatusAsync(app.CreateClient(), new Uri("/health/ready", UriKind.Relative), HttpStatusCode.OK),
+            TimeSpan.FromSeconds(20), "readiness");
         using var response = await app.CreateClient().GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("{\"status\":\"ready\"}", await response.Content.ReadAsStringAsync());

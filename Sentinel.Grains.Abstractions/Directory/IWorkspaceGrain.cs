@@ -1,0 +1,54 @@
+namespace Sentinel.Grains.Directory;
+
+/// <summary>
+/// One workspace (keyed by workspace id): members, groups and their memberships in memory, loaded once from the tables.
+/// The single writer for its workspace, so rules such as "the last owner stays" cannot race.
+/// Every change is written to PostgreSQL, with an activity row, before the call returns.
+/// </summary>
+public interface IWorkspaceGrain : IGrainWithGuidKey
+{
+    /// <summary>Creates the workspace with this grain's id; the owner becomes its first member.</summary>
+    Task<DirectoryResult<WorkspaceInfo>> CreateAsync(string name, string slug, string? description, Guid ownerId, CancellationToken cancellationToken = default);
+
+    /// <summary>The workspace, or null when it does not exist.</summary>
+    Task<WorkspaceInfo?> GetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Updates name and/or description (admin and above).</summary>
+    Task<DirectoryResult<WorkspaceInfo>> UpdateAsync(Actor actor, string? name, string? description, bool descriptionSet, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the workspace (owner only); cascades memberships, groups, roles and ACLs.</summary>
+    Task<DirectoryResult<Done>> DeleteAsync(Actor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's current role here, or null when not a member.</summary>
+    Task<WorkspaceRole?> GetRoleAsync(Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>The ids of the groups of this workspace the user belongs to.</summary>
+    Task<IReadOnlyList<Guid>> GetUserGroupsAsync(Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds an existing user (found by email) as a member.</summary>
+    Task<DirectoryResult<MemberInfo>> InviteAsync(Actor actor, string email, WorkspaceRole role, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a user by id (admin API).</summary>
+    Task<DirectoryResult<MemberInfo>> AddMemberAsync(Actor actor, Guid userId, WorkspaceRole role, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes a member's role. The member's sessions are revoked when the role changes.</summary>
+    Task<DirectoryResult<MembershipRow>> ChangeRoleAsync(Actor actor, Guid userId, WorkspaceRole role, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a member, with their group memberships here. The member's sessions are revoked.</summary>
+    Task<DirectoryResult<Done>> RemoveMemberAsync(Actor actor, Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a group.</summary>
+    Task<DirectoryResult<GroupInfo>> CreateGroupAsync(Actor actor, string name, string? description, CancellationToken cancellationToken = default);
+
+    /// <summary>Updates a group.</summary>
+    Task<DirectoryResult<GroupInfo>> UpdateGroupAsync(Actor actor, Guid groupId, string? name, string? description, bool descriptionSet, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a group and the shares made to it.</summary>
+    Task<DirectoryResult<Done>> DeleteGroupAsync(Actor actor, Guid groupId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a workspace member to a group.</summary>
+    Task<DirectoryResult<Done>> AddGroupMemberAsync(Actor actor, Guid groupId, Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a user from a group; their sessions are revoked.</summary>
+    Task<DirectoryResult<Done>> RemoveGroupMemberAsync(Actor actor, Guid groupId, Guid userId, CancellationToken cancellationToken = default);
+}

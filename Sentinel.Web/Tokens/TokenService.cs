@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Sentinel.Web.Tokens;
+
+/// <summary>The four token kinds of the contract (§2.2): audience and <c>type</c> claim.</summary>
+public enum TokenKind
+{
+    Access,
+    Refresh,
+    Admin,
+    Authz,
+}
+
+/// <summary>What a verified token says. Only the claims its kind carries are set.</summary>
+public sealed record VerifiedToken(
+    TokenKind Kind,
+    Guid Subject,
+    Guid Jti,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt,
+    JsonWebToken Token)
+{
+    public string? Claim(string name) => Token.TryGetPayloadValue<string>(name, out var value) ? value : null;
+}
+
+/// <summary>The verdict on a presented token. Expected outcomes are values.</summary>
+public abstract record TokenCheck
+{
+    public sealed record Valid(VerifiedToken Token) : TokenCheck;
+
+    /// <summary>Signature, audience, issuer, expiry, kid or size failed: the same generic answer for all.</summary>
+    public sealed record Invalid : TokenCheck;
+
+    /// <summary>The token verified but its <c>type</c> claim is another kind.</summary>
+    public sealed record WrongType : TokenCheck;
+}
+
+/// <summary>Mints and verifies Sentinel's RS256 tokens, selecting verification keys strictly by <c>kid</c>.</summary>
+public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimeProvider time, ILogger<TokenService> logger)
+{
+    /// <summary>Tokens longer than this are refused before any parsing (§1.4).</summary>
+    public const int MaxTokenLength = 8192;
+
+    private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly bool warnedNoKid = WarnNoKid(settings, logger);
+
+    public static string Audience(TokenKind kind) => kind switch
+    {
+        TokenKind.Access => "sentinel:access",
+        TokenKind.Refresh => "sentinel:refresh",
+        TokenKind.Admin => "sentinel:admin",
+        _ => "sentinel:authz",
+    };
+
+    public static string TypeClaim(TokenKind kind) => kind switch
+    {
+        TokenKind.Access => "access",
+        TokenKind.Refresh => "refresh",
+        TokenKind.Admin => "admin_access",
+        _ => "authz",
+    };
+
+    public TimeSpan Lifetime(TokenKind kind) => kind switch
+    {
+        TokenKind.Access => TimeSpan.FromMinutes(settings.AccessMinutes),
+        TokenKind.Refresh => TimeSpan.FromDays(settings.RefreshDays),
+        TokenKind.Admin => TimeSpan.FromMinutes(settings.AdminMinutes),
+        _ => TimeSpan.FromMinutes(settings.AuthzMinutes),
+    };
+
+    /// <summary>Signs a token of <paramref name="kind"/> for <paramref name="subject"/>; <paramref name="claims"/> adds the kind's own claims.</summary>
+    public (string Token, Guid Jti, DateTimeOffset ExpiresAt) Mint(TokenKind kind, Guid subject, Action<JsonObject> claims, Guid? jti = null)
+    {
+        var now = time.GetUtcNow();
+        var issuedAt = now.ToUnixTimeSeconds();
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(issuedAt).Add(Lifetime(kind));
+        var id = jti ?? Guid.NewGuid();
+        var payload = new JsonObject
+        {
+            ["iss"] = settings.Issuer,
+            ["sub"] = subject.ToString(),
+            ["aud"] = Audience(kind),
+            ["type"] = TypeClaim(kind),
+            ["jti"] = id.ToString(),
+            ["iat"] = issuedAt,
+            ["exp"] = expiresAt.ToUnixTimeSeconds(),
+        };
+        claims(payload);
+        var token = handler.CreateToken(payload.ToJsonString(), keys.Credentials);
+        return (token, id, expiresAt);
+    }
+
+    /// <summary>Verifies signature (by kid), audience, issuer and expiry with zero leeway, then the <c>type</c> claim.</summary>
+    public async Task<TokenCheck> VerifyAsync(string token, TokenKind kind)
+    {
+        if (token.Length > MaxTokenLength) return new TokenCheck.Invalid();
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuer = settings.Issuer,
+            ValidAudience = Audience(kind),
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ClockSkew = TimeSpan.Zero,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            RequireAudience = true,
+            TryAllIssuerSigningKeys = false,
+            IssuerSigningKeyResolver = ResolveKey,
+            LifetimeValidator = (notBefore, expires, _, _) => expires is { } exp && exp > time.GetUtcNow().UtcDateTime && (notBefore is null || notBefore <= time.GetUtcNow().UtcDateTime),
+        };
+        var result = await handler.ValidateTokenAsync(token, parameters);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return new TokenCheck.Invalid();
+        if (!jwt.TryGetPayloadValue<string>("type", out var type) || type != TypeClaim(kind)) return new TokenCheck.WrongType();
+        if (!Guid.TryParse(jwt.Subject, out var subject) || !Guid.TryParse(jwt.Id, out var jti)) return new TokenCheck.Invalid();
+        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
+        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt));
+    }
+
+    private IEnumerable<SecurityKey> ResolveKey(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters)
+    {
+        if (string.IsNullOrEmpty(kid))
+            // v0.10 tokens carry no kid: during cutover they may verify against the current key, and only it.
+            return settings.AcceptTokensWithoutKid ? [keys.Current] : [];
+        return keys.VerifyingKeys.TryGetValue(kid, out var key) ? [key] : [];
+    }
+
+    private static bool WarnNoKid(JwtSettings settings, ILogger logger)
+    {
+        if (settings.AcceptTokensWithoutKid)
+            logger.LogWarning("ACCEPT_TOKENS_WITHOUT_KID=true: tokens without kid are accepted against the current key. Turn it off one refresh lifetime after cutover.");
+        return settings.AcceptTokensWithoutKid;
+    }
+
+    internal static JsonArray Array(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+}
