@@ -102,8 +102,9 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
         }
         await tx.CommitAsync(cancellationToken);
 
-        // Tokens scoped to a deleted workspace must stop working (the original revoked nothing, D7).
-        var formerMembers = members.Keys.ToArray();
+        // Tokens scoped to a deleted workspace must stop working (the original revoked nothing, D7). The owner who
+        // deleted it keeps their other sessions: their token for this workspace now finds nothing to act on.
+        var formerMembers = members.Keys.Where(id => id != actor.UserId).ToArray();
         workspace = null;
         members.Clear();
         groups.Clear();

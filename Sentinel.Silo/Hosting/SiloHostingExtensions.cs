@@ -64,6 +64,7 @@ public static class SiloHostingExtensions
                 });
             }
             silo.Services.AddSingleton<IGrainStorageSerializer, SystemTextJsonGrainStorageSerializer>();
+            silo.AddIncomingGrainCallFilter<Sentinel.Grains.Storage.DatabaseExceptionFilter>();
 
             if (settings.DashboardPort > 0)
                 silo.AddDashboard();

@@ -31,5 +31,6 @@ public sealed class GrainCalls(IClusterAccess cluster, WebSettings settings)
         or SiloUnavailableException
         or OrleansMessageRejectionException
         or Orleans.Runtime.Messaging.ConnectionFailedException
-        or ClusterUnavailableException;
+        or ClusterUnavailableException
+        or Sentinel.Grains.Storage.StorageUnavailableException;
 }

@@ -62,7 +62,7 @@ public static partial class ConventionsMiddleware
                 await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", ErrorCodes.BodyTooLarge);
                 return;
             case BadHttpRequestException bad:
-                await ApiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, ValidationErrors.FromBadRequest(bad), ErrorCodes.ValidationFailed);
+                await ApiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, ValidationErrors.FromBadRequest(bad, context), ErrorCodes.ValidationFailed);
                 return;
             default:
                 LogUnhandled(logger, error, context.Request.Path);

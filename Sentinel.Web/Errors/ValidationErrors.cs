@@ -12,9 +12,12 @@ public sealed record ValidationItem(
     [property: JsonPropertyName("ctx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, object?>? Ctx = null);
 
 /// <summary>Builds the 422 list from framework binding failures.</summary>
-public static class ValidationErrors
+public static partial class ValidationErrors
 {
-    public static IReadOnlyList<ValidationItem> FromBadRequest(BadHttpRequestException ex)
+    [System.Text.RegularExpressions.GeneratedRegex("parameter \"(\\S+) (\\w+)\" from \"(.*)\"")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
+
+    public static IReadOnlyList<ValidationItem> FromBadRequest(BadHttpRequestException ex, HttpContext context)
     {
         if (ex.InnerException is JsonException json)
         {
@@ -23,6 +26,17 @@ public static class ValidationErrors
             if (!string.IsNullOrEmpty(json.Path) && json.Path != "$")
                 loc.AddRange(json.Path.TrimStart('$', '.').Split('.', StringSplitOptions.RemoveEmptyEntries));
             return [new ValidationItem(json.Path is null or "$" ? "json_invalid" : "type_error", loc, json.Path is null or "$" ? "JSON decode error" : "Input has the wrong type", null)];
+        }
+        var bind = BindFailure().Match(ex.Message);
+        if (bind.Success)
+        {
+            // 'Failed to bind parameter "Guid workspace_id" from "abc".' Route values are path, the rest query.
+            var (type, name, input) = (bind.Groups[1].Value, bind.Groups[2].Value, bind.Groups[3].Value);
+            var where = context.Request.RouteValues.ContainsKey(name) ? "path" : "query";
+            return type.Contains("Guid", StringComparison.Ordinal)
+                ? [new ValidationItem("uuid_parsing", [where, name], "Input should be a valid UUID", input)]
+                : [new ValidationItem(type.Contains("Int", StringComparison.Ordinal) ? "int_parsing" : "value_error", [where, name],
+                    type.Contains("Int", StringComparison.Ordinal) ? "Input should be a valid integer, unable to parse string as an integer" : "Input is not valid", input)];
         }
         if (ex.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
             return [new ValidationItem("missing", ["body"], "Field required", null)];

@@ -30,6 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
+            silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
             silo.Services.AddSingleton<TimeProvider>(Time);
         }
     }

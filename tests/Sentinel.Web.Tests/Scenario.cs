@@ -34,7 +34,7 @@ public sealed class Scenario(SentinelWebApplication app)
 
     public async Task AddMemberAsync(Guid workspaceId, UserProfile user, WorkspaceRole role)
     {
-        var result = await app.Cluster.GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId).AddMemberAsync(new Actor(Guid.Empty, "owner"), user.Id, role);
+        var result = await app.Cluster.GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId).AddMemberAsync(new Actor(user.Id, "owner"), user.Id, role);
         Assert.True(result.IsOk, result.Error.ToString());
     }
 

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Orleans.TestingHost;
 using Sentinel.Grains.Storage;
@@ -19,8 +18,6 @@ namespace Sentinel.Web.Tests;
 /// </summary>
 public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public static readonly FakeTimeProvider Time = new(DateTimeOffset.UtcNow);
-
     public TestCluster Cluster { get; private set; } = null!;
 
     /// <summary>When set, the edge behaves as if no silo were reachable.</summary>
@@ -68,7 +65,9 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
         public void Configure(ISiloBuilder silo)
         {
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
-            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
+            // Tokens are minted with the wall clock, so the grains read it too.
+            silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(TestConnection.ConnectionString()));
         }
     }
