@@ -8,6 +8,7 @@ using Sentinel.Web.Groups;
 using Sentinel.Web.Health;
 using Sentinel.Web.Hosting;
 using Sentinel.Web.Json;
+using Sentinel.Web.Providers;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Users;
 using Sentinel.Web.Workspaces;
@@ -19,8 +20,10 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddDotEnvFile();
 var settings = WebSettings.FromConfiguration(builder.Configuration);
 var jwt = JwtSettings.FromConfiguration(builder.Configuration);
+var providers = ProviderSettings.FromConfiguration(builder.Configuration);
 var failures = new WebSettingsValidator().Validate(null, settings).Failures?.ToList() ?? [];
 failures.AddRange(jwt.Validate());
+failures.AddRange(providers.Errors);
 if (failures.Count > 0)
 {
     Console.Error.WriteLine("Sentinel.Web refuses to start:\n  - " + string.Join("\n  - ", failures));
@@ -28,6 +31,7 @@ if (failures.Count > 0)
 }
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(jwt);
+builder.Services.AddSingleton(providers);
 
 // Kestrel: the API and the admin panel from one process; the contract's 10 MiB body cap.
 builder.WebHost.ConfigureKestrel(k =>
