@@ -3,6 +3,7 @@ using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
 using Sentinel.Web.Auth;
+using Sentinel.Web.Authz;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Groups;
 using Sentinel.Web.Health;
@@ -66,6 +67,9 @@ builder.Services.AddSingleton<TokenService>();
 builder.Services.AddSingleton<BearerAuthenticator>();
 builder.Services.AddSingleton<ServiceKeyAuthenticator>();
 
+// Authorization: entity permissions and RBAC from workspace grains, authz mode with IdP token validation.
+builder.Services.AddSentinelAuthorization(builder.Configuration);
+
 // Cookies written by one replica are readable by every other.
 builder.Services.AddSharedDataProtection(settings, redis);
 
@@ -77,6 +81,7 @@ app.MapTokenEndpoints();
 app.MapUsersEndpoints();
 app.MapWorkspacesEndpoints();
 app.MapGroupsEndpoints();
+app.MapSentinelAuthorization();
 app.MapAdminPanelEndpoints(settings.AdminPort);
 
 await app.RunAsync();
