@@ -70,14 +70,20 @@ public sealed record ServiceKey(ServiceKeyIdentity Identity)
 {
     public string ServiceName => Identity.ServiceName;
 
-    public static async ValueTask<ServiceKey?> BindAsync(HttpContext context) =>
+    public static async ValueTask<ServiceKey?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
+
+    /// <summary>For handlers that bind their body first (§1.3: malformed JSON answers 422 before authentication).</summary>
+    public static async Task<ServiceKey> AuthenticateAsync(HttpContext context) =>
         new(await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().RequireAsync(context));
 }
 
 /// <summary>Binds the service context of <c>/authz/resolve</c>: a key, else a registered <c>Origin</c>.</summary>
 public sealed record ServiceCaller(ServiceContext Context)
 {
-    public static async ValueTask<ServiceCaller?> BindAsync(HttpContext context) =>
+    public static async ValueTask<ServiceCaller?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
+
+    /// <summary>For handlers that bind their body first (§1.3).</summary>
+    public static async Task<ServiceCaller> AuthenticateAsync(HttpContext context) =>
         new(await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().ResolveContextAsync(context));
 }
 
@@ -87,7 +93,10 @@ public sealed record ServiceCaller(ServiceContext Context)
 /// </summary>
 public sealed record ServiceUser(ServiceKeyIdentity Service, BearerCaller Caller)
 {
-    public static async ValueTask<ServiceUser?> BindAsync(HttpContext context)
+    public static async ValueTask<ServiceUser?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
+
+    /// <summary>For handlers that bind their body first (§1.3).</summary>
+    public static async Task<ServiceUser> AuthenticateAsync(HttpContext context)
     {
         var services = context.RequestServices;
         var key = await services.GetRequiredService<ServiceKeyAuthenticator>().RequireAsync(context);

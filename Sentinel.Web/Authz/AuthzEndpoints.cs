@@ -32,9 +32,10 @@ public static partial class AuthzEndpoints
         return group;
     }
 
-    public static async Task<IResult> ResolveAsync(ResolveRequest body, ServiceCaller service, IdpTokenValidator idp, TokenService tokens,
+    public static async Task<IResult> ResolveAsync(ResolveRequest body, IdpTokenValidator idp, TokenService tokens,
         AuthzSettings settings, GrainCalls calls, ILoggerFactory loggers, HttpContext context)
     {
+        var service = await ServiceCaller.AuthenticateAsync(context);
         var v = new RequestValidator().Required(Body("idp_token"), body.IdpToken).Length("idp_token", body.IdpToken, 0, settings.IdpTokenMaxLength)
             .Required(Body("provider"), body.Provider);
         var workspaceId = v.Uuid(Body("workspace_id"), body.WorkspaceId, required: false);

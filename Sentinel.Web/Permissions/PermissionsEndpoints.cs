@@ -12,6 +12,8 @@ namespace Sentinel.Web.Permissions;
 /// <summary>
 /// <c>/permissions</c> (§3.7): entity ACLs. Checks and lookups are answered by the workspace grain from memory; routes
 /// addressed by permission id or resource name first find the owning workspace, then let its grain decide.
+/// Handlers authenticate after the framework has bound the body, so the contract's order holds (§1.3): malformed
+/// JSON 422, then 401/403, then field validation 422.
 /// </summary>
 public static class PermissionsEndpoints
 {
@@ -79,8 +81,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Dual auth. Up to 100 checks, answered in order; every named service must be the key's (§4.3).</summary>
-    public static async Task<IResult> CheckAsync(CheckRequest body, ServiceUser auth, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> CheckAsync(CheckRequest body, GrainCalls calls, HttpContext context)
     {
+        var auth = await ServiceUser.AuthenticateAsync(context);
         var v = new RequestValidator().List(Body("checks"), body.Checks, MaxChecks);
         var checks = new List<AclCheck>();
         for (var i = 0; i < (body.Checks?.Count ?? 0) && body.Checks!.Count <= MaxChecks; i++)
@@ -113,8 +116,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Dual auth. Resource ids of one service and type the caller may act on (§4.4).</summary>
-    public static async Task<IResult> AccessibleAsync(AccessibleRequest body, ServiceUser auth, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> AccessibleAsync(AccessibleRequest body, GrainCalls calls, HttpContext context)
     {
+        var auth = await ServiceUser.AuthenticateAsync(context);
         var v = new RequestValidator().Svc(Body("service_name"), body.ServiceName).Svc(Body("resource_type"), body.ResourceType)
             .Matches(Body("action"), body.Action, ViewOrEdit());
         var workspaceId = v.Uuid(Body("workspace_id"), body.WorkspaceId);
@@ -131,8 +135,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Dual auth. Shares with a member or a group, or switches an existing share between view and edit (D20).</summary>
-    public static async Task<IResult> ShareAsync(Guid permission_id, ShareRequest body, ServiceUser auth, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> ShareAsync(Guid permission_id, ShareRequest body, GrainCalls calls, HttpContext context)
     {
+        var auth = await ServiceUser.AuthenticateAsync(context);
         var (v, granteeType, granteeId, permission) = ValidateShare(body);
         if (v.Failed) return v.Result();
         var location = await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationLookupGrain>(0).FindPermissionAsync(permission_id, ct), context.RequestAborted);
@@ -147,8 +152,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Key. Registers a resource; the same (service, type, id) for the same workspace and owner returns the row unchanged.</summary>
-    public static async Task<IResult> RegisterAsync(RegisterRequest body, ServiceKey key, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> RegisterAsync(RegisterRequest body, GrainCalls calls, HttpContext context)
     {
+        var key = await ServiceKey.AuthenticateAsync(context);
         var v = new RequestValidator().Svc(Body("service_name"), body.ServiceName).Svc(Body("resource_type"), body.ResourceType);
         var resourceId = v.Uuid(Body("resource_id"), body.ResourceId);
         var workspaceId = v.Uuid(Body("workspace_id"), body.WorkspaceId);
@@ -164,8 +170,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Key. Makes a resource private or workspace-visible.</summary>
-    public static async Task<IResult> VisibilityAsync(Guid permission_id, VisibilityRequest body, ServiceKey key, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> VisibilityAsync(Guid permission_id, VisibilityRequest body, GrainCalls calls, HttpContext context)
     {
+        var key = await ServiceKey.AuthenticateAsync(context);
         var v = new RequestValidator().Matches(Body("visibility"), body.Visibility, Visibility());
         if (v.Failed) return v.Result();
         var location = await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationLookupGrain>(0).FindPermissionAsync(permission_id, ct), context.RequestAborted);
@@ -178,8 +185,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Key (a bearer is ignored). Removes a share; the body's <c>permission</c> is validated and ignored, as in the original.</summary>
-    public static async Task<IResult> UnshareAsync(Guid permission_id, ShareRequest body, ServiceKey key, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> UnshareAsync(Guid permission_id, [Microsoft.AspNetCore.Mvc.FromBody] ShareRequest body, GrainCalls calls, HttpContext context)
     {
+        var key = await ServiceKey.AuthenticateAsync(context);
         var (v, granteeType, granteeId, _) = ValidateShare(body);
         if (v.Failed) return v.Result();
         var location = await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationLookupGrain>(0).FindPermissionAsync(permission_id, ct), context.RequestAborted);
@@ -191,8 +199,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Key. The ACL of a resource.</summary>
-    public static async Task<IResult> GetResourceAsync(string service_name, string resource_type, Guid resource_id, ServiceKey key, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> GetResourceAsync(string service_name, string resource_type, Guid resource_id, GrainCalls calls, HttpContext context)
     {
+        var key = await ServiceKey.AuthenticateAsync(context);
         if (Scope(key.Identity, service_name) is { } refused) return refused;
         var resource = new ResourceRef(service_name, resource_type, resource_id);
         var acl = await LocateAsync(resource, calls, context, async (grain, ct) => await grain.GetResourceAsync(resource, ct));
@@ -200,8 +209,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Key. Deletes a resource's ACL and its shares.</summary>
-    public static async Task<IResult> DeleteResourceAsync(string service_name, string resource_type, Guid resource_id, ServiceKey key, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> DeleteResourceAsync(string service_name, string resource_type, Guid resource_id, GrainCalls calls, HttpContext context)
     {
+        var key = await ServiceKey.AuthenticateAsync(context);
         if (Scope(key.Identity, service_name) is { } refused) return refused;
         var resource = new ResourceRef(service_name, resource_type, resource_id);
         var result = await LocateAsync(resource, calls, context, async (grain, ct) => await grain.DeleteResourceAsync(resource, null, ct));
@@ -209,8 +219,9 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Key. The ACL with the names of its owner, grantees and granters.</summary>
-    public static async Task<IResult> GetEnrichedAsync(string service_name, string resource_type, Guid resource_id, ServiceKey key, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> GetEnrichedAsync(string service_name, string resource_type, Guid resource_id, GrainCalls calls, HttpContext context)
     {
+        var key = await ServiceKey.AuthenticateAsync(context);
         if (Scope(key.Identity, service_name) is { } refused) return refused;
         var resource = new ResourceRef(service_name, resource_type, resource_id);
         var enriched = await LocateAsync(resource, calls, context, async (grain, ct) => await grain.GetEnrichedResourceAsync(resource, ct));

@@ -30,8 +30,9 @@ public static class RolesEndpoints
     }
 
     /// <summary>Key. Idempotent upsert: existing actions first (description replaced when given), then new ones.</summary>
-    public static async Task<IResult> RegisterActionsAsync(RegisterActionsRequest body, ServiceKey key, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> RegisterActionsAsync(RegisterActionsRequest body, GrainCalls calls, HttpContext context)
     {
+        var key = await ServiceKey.AuthenticateAsync(context);
         var v = new RequestValidator().Svc(Body("service_name"), body.ServiceName).List(Body("actions"), body.Actions);
         var actions = new List<ActionDefinition>();
         for (var i = 0; i < (body.Actions?.Count ?? 0); i++)
@@ -55,8 +56,9 @@ public static class RolesEndpoints
     }
 
     /// <summary>Key and bearer (access, or authz of the key's service). Allowed iff a role of the caller grants the action.</summary>
-    public static async Task<IResult> CheckActionAsync(CheckActionRequest body, ServiceUser auth, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> CheckActionAsync(CheckActionRequest body, GrainCalls calls, HttpContext context)
     {
+        var auth = await ServiceUser.AuthenticateAsync(context);
         var v = new RequestValidator().Svc(Body("service_name"), body.ServiceName).Matches(Body("action"), body.Action, ActionName());
         var workspaceId = v.Uuid(Body("workspace_id"), body.WorkspaceId);
         if (v.Failed) return v.Result();
@@ -69,8 +71,9 @@ public static class RolesEndpoints
     }
 
     /// <summary>Key and bearer. The caller's distinct actions for one service.</summary>
-    public static async Task<IResult> UserActionsAsync(string? workspace_id, string? service_name, ServiceUser auth, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> UserActionsAsync(string? workspace_id, string? service_name, GrainCalls calls, HttpContext context)
     {
+        var auth = await ServiceUser.AuthenticateAsync(context);
         var v = new RequestValidator();
         var workspaceId = v.Uuid(["query", "workspace_id"], workspace_id);
         v.Required(["query", "service_name"], service_name);
