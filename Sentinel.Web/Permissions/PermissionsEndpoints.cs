@@ -4,6 +4,7 @@ using Sentinel.Web.Auth;
 using Sentinel.Web.Authz;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.Tokens;
 using Sentinel.Web.Validation;
 using static Sentinel.Web.Authz.ContractRules;
 
@@ -23,7 +24,11 @@ public static class PermissionsEndpoints
     public sealed record CheckItem(string? ServiceName, string? ResourceType, string? ResourceId, string? Action);
     public sealed record CheckRequest(List<CheckItem?>? Checks);
     public sealed record CheckResult(string ServiceName, string ResourceType, Guid ResourceId, string Action, bool Allowed);
-    public sealed record CheckResponse(IReadOnlyList<CheckResult> Results);
+    public sealed record CheckResponse(IReadOnlyList<CheckResult> Results)
+    {
+        public static CheckResponse From(IReadOnlyList<AclCheck> checks, IReadOnlyList<bool> allowed) => new(checks.Select((c, i) =>
+            new CheckResult(c.Resource.ServiceName, c.Resource.ResourceType, c.Resource.ResourceId, c.Action.ToName(), allowed[i])).ToArray());
+    }
     public sealed record AccessibleRequest(string? ServiceName, string? ResourceType, string? Action, string? WorkspaceId, int? Limit);
     public sealed record AccessibleResponse(IReadOnlyList<Guid> ResourceIds, bool HasFullAccess);
     public sealed record ShareRequest(string? GranteeType, string? GranteeId, string? Permission);
@@ -81,9 +86,31 @@ public static class PermissionsEndpoints
     }
 
     /// <summary>Dual auth. Up to 100 checks, answered in order; every named service must be the key's (§4.3).</summary>
-    public static async Task<IResult> CheckAsync(CheckRequest body, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> CheckAsync(CheckRequest body, GrainCalls calls, TokenService tokens, HttpContext context)
     {
+        var (v, checks) = ValidateChecks(body);
+        if (!v.Failed && await ServiceFastPath.TryCredentialsAsync(context, tokens) is { } credentials)
+        {
+            var answer = await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0).CheckPermissionsAsync(credentials, checks, ct), context.RequestAborted);
+            return answer.Refusal is { } refusal ? ServiceFastPath.Refusal(refusal, answer.Detail, "") : Results.Json(CheckResponse.From(checks, answer.Value!));
+        }
+
         var auth = await ServiceUser.AuthenticateAsync(context);
+        if (v.Failed) return v.Result();
+        foreach (var check in checks)
+        {
+            if (Scope(auth.Service, check.Resource.ServiceName) is { } refused) return refused;
+        }
+        var caller = auth.Caller;
+        var allowed = checks.Count == 0
+            ? []
+            : await calls.RunAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(caller.WorkspaceId)
+                .CheckPermissionsAsync(new Actor(caller.UserId, caller.WorkspaceRole), checks, ct), context.RequestAborted);
+        return Results.Json(CheckResponse.From(checks, allowed));
+    }
+
+    private static (RequestValidator V, List<AclCheck> Checks) ValidateChecks(CheckRequest body)
+    {
         var v = new RequestValidator().List(Body("checks"), body.Checks, MaxChecks);
         var checks = new List<AclCheck>();
         for (var i = 0; i < (body.Checks?.Count ?? 0) && body.Checks!.Count <= MaxChecks; i++)
@@ -100,19 +127,7 @@ public static class PermissionsEndpoints
             AclNames.TryParsePermission(item.Action, out var action);
             checks.Add(new AclCheck(new ResourceRef(item.ServiceName ?? "", item.ResourceType ?? "", resourceId), action));
         }
-        if (v.Failed) return v.Result();
-        foreach (var check in checks)
-        {
-            if (Scope(auth.Service, check.Resource.ServiceName) is { } refused) return refused;
-        }
-
-        var caller = auth.Caller;
-        var allowed = checks.Count == 0
-            ? []
-            : await calls.RunAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(caller.WorkspaceId)
-                .CheckPermissionsAsync(new Actor(caller.UserId, caller.WorkspaceRole), checks, ct), context.RequestAborted);
-        return Results.Json(new CheckResponse(checks.Select((c, i) =>
-            new CheckResult(c.Resource.ServiceName, c.Resource.ResourceType, c.Resource.ResourceId, c.Action.ToName(), allowed[i])).ToArray()));
+        return (v, checks);
     }
 
     /// <summary>Dual auth. Resource ids of one service and type the caller may act on (§4.4).</summary>

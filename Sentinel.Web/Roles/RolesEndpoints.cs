@@ -2,6 +2,8 @@ using Sentinel.Grains.Authorization;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.Authz;
+using Sentinel.Web.Tokens;
 using Sentinel.Web.Validation;
 using static Sentinel.Web.Authz.ContractRules;
 
@@ -56,11 +58,20 @@ public static class RolesEndpoints
     }
 
     /// <summary>Key and bearer (access, or authz of the key's service). Allowed iff a role of the caller grants the action.</summary>
-    public static async Task<IResult> CheckActionAsync(CheckActionRequest body, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> CheckActionAsync(CheckActionRequest body, GrainCalls calls, TokenService tokens, HttpContext context)
     {
-        var auth = await ServiceUser.AuthenticateAsync(context);
         var v = new RequestValidator().Svc(Body("service_name"), body.ServiceName).Matches(Body("action"), body.Action, ActionName());
         var workspaceId = v.Uuid(Body("workspace_id"), body.WorkspaceId);
+        if (!v.Failed && await ServiceFastPath.TryCredentialsAsync(context, tokens) is { } credentials)
+        {
+            var answer = await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0)
+                .CheckActionAsync(credentials, workspaceId, body.ServiceName!, body.Action!, ct), context.RequestAborted);
+            return answer.Refusal is { } refusal
+                ? ServiceFastPath.Refusal(refusal, answer.Detail, "Cross-workspace check not allowed")
+                : Results.Json(new CheckActionResponse(answer.Value!.Allowed, answer.Value.Roles));
+        }
+
+        var auth = await ServiceUser.AuthenticateAsync(context);
         if (v.Failed) return v.Result();
         if (Scope(auth.Service, body.ServiceName!) is { } refused) return refused;
         if (workspaceId != auth.Caller.WorkspaceId) return ApiErrors.Result(403, "Cross-workspace check not allowed", ErrorCodes.CrossWorkspace);

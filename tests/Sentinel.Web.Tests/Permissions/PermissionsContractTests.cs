@@ -334,6 +334,29 @@ public sealed class PermissionsContractTests(SentinelWebApplication app)
     }
 
     [Fact]
+    public async Task check_refuses_revoked_and_deactivated_tokens_at_once()
+    {
+        var service = await s.ServiceAsync();
+        var ws = await s.WorkspaceAsync();
+        var doc = await s.RegisterAsync(service, ws.Id, ws.Owner.Id, AclVisibility.Workspace);
+        var jti = Guid.NewGuid();
+        var token = Testing.TestTokens.Access(ws.Viewer.Id, ws.Id, "viewer", jti: jti);
+        Assert.True(await s.AllowedAsync(service, token, doc, "view"));
+        await s.Grains.GetGrain<Grains.Sessions.IUserSessionGrain>(ws.Viewer.Id).DenyTokenAsync(jti, DateTimeOffset.UtcNow.AddMinutes(15));
+        object Body() => new { checks = new[] { new { service_name = service.Name, resource_type = "doc", resource_id = doc.ResourceId, action = "view" } } };
+        using (var revoked = await s.SendAsync(HttpMethod.Post, "/permissions/check", service.Key, token, Body()))
+            await Scenario.AssertErrorAsync(revoked, 401, "Token has been revoked", "token_revoked");
+        await s.Grains.GetGrain<Grains.Sessions.IUserSessionGrain>(ws.Editor.Id).SetDeactivatedAsync(true);
+        using (var deactivated = await s.SendAsync(HttpMethod.Post, "/permissions/check", service.Key, ws.Token(ws.Editor, "editor"), Body()))
+            await Scenario.AssertErrorAsync(deactivated, 401, "User account is deactivated", "user_deactivated");
+        // Key errors come before bearer errors.
+        using (var both = await s.SendAsync(HttpMethod.Post, "/permissions/check", "sk_wrong", "not-a-jwt", Body()))
+            await Scenario.AssertErrorAsync(both, 401, "Invalid or missing service API key", "invalid_service_key");
+        using (var badBearer = await s.SendAsync(HttpMethod.Post, "/permissions/check", service.Key, "not-a-jwt", Body()))
+            await Scenario.AssertErrorAsync(badBearer, 401, "Invalid or expired token", "invalid_token");
+    }
+
+    [Fact]
     public async Task malformed_json_is_422_before_authentication()
     {
         using var response = await s.SendRawAsync(HttpMethod.Post, "/permissions/check", null, null, "{\"checks\": [");
