@@ -121,7 +121,7 @@ public sealed partial class IdpTokenValidator(ProviderSettings providers, IHttpC
 
     private static readonly TimeSpan Leeway = TimeSpan.FromSeconds(30);
 
-    private static IdpCheck Claims(ProviderConfig provider, JsonWebToken jwt)
+    internal static IdpCheck Claims(ProviderConfig provider, JsonWebToken jwt)
     {
         var email = jwt.TryGetPayloadValue<string>("email", out var e) ? e.Trim() : "";
         if (email.Length == 0 || string.IsNullOrEmpty(jwt.Subject))
