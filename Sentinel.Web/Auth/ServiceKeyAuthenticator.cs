@@ -46,7 +46,8 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
     {
         if (context.Features.Get<ServiceContext>() is { } known) return known;
         ServiceContext service;
-        if (context.Request.Headers.ContainsKey(Header))
+        // An empty header counts as absent, as in the original (`if key:`).
+        if (!string.IsNullOrEmpty(context.Request.Headers[Header]))
         {
             service = new ServiceContext(await TryResolveAsync(context)
                 ?? throw ApiException.Unauthorized("Invalid or missing service API key", ErrorCodes.InvalidServiceKey), ByOrigin: false);
