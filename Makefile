@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup start stop admin test stress bench drills migrate clean nuke
+.PHONY: help setup start stop admin test stress bench drills migrate seed create-admin clean nuke
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ drills: ## Failure drills (placeholder until the scale-out issue lands)
 
 migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
 	@bash scripts/migrate.sh
+
+seed: ## Demo data through the cluster: users, a workspace, a service app (key printed once); idempotent
+	@bash scripts/bootstrap.sh seed
+
+create-admin: ## Pre-provision an admin: make create-admin EMAIL=person@example.com
+	@bash scripts/bootstrap.sh create-admin "$(EMAIL)"
 
 clean: ## Stop the databases and delete their data
 	@bash scripts/stop.sh || true

@@ -18,6 +18,10 @@ var builder = WebApplication.CreateBuilder(args);
 
 // Configuration: environment first, then .env in the working directory; every failure reported at once.
 builder.Configuration.AddDotEnvFile();
+
+// `Sentinel.Web create-admin EMAIL` and `Sentinel.Web seed` (make create-admin, make seed) talk to the cluster and exit.
+if (Sentinel.Web.Bootstrap.BootstrapCommands.IsCommand(args))
+    return await Sentinel.Web.Bootstrap.BootstrapCommands.RunAsync(args, builder.Configuration);
 var settings = WebSettings.FromConfiguration(builder.Configuration);
 var jwt = JwtSettings.FromConfiguration(builder.Configuration);
 var providers = ProviderSettings.FromConfiguration(builder.Configuration);
