@@ -5,6 +5,8 @@ using Sentinel.Web.DataProtection;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Groups;
+using Sentinel.Web.Hardening;
+using Sentinel.Web.Observability;
 using Sentinel.Web.Health;
 using Sentinel.Web.Hosting;
 using Sentinel.Web.Json;
@@ -25,6 +27,7 @@ if (Sentinel.Web.Bootstrap.BootstrapCommands.IsCommand(args))
 var settings = WebSettings.FromConfiguration(builder.Configuration);
 var jwt = JwtSettings.FromConfiguration(builder.Configuration);
 var providers = ProviderSettings.FromConfiguration(builder.Configuration);
+var security = SecuritySettings.FromConfiguration(builder.Configuration, jwt.Issuer);
 var failures = new WebSettingsValidator().Validate(null, settings).Failures?.ToList() ?? [];
 failures.AddRange(jwt.Validate());
 failures.AddRange(providers.Errors);
@@ -33,6 +36,20 @@ if (failures.Count > 0)
     Console.Error.WriteLine("Sentinel.Web refuses to start:\n  - " + string.Join("\n  - ", failures));
     return 2;
 }
+
+// The production checklist: fatal when DEBUG=false (all failures at once), warnings when DEBUG=true.
+var checklist = StartupChecks.Run(builder.Configuration, settings, jwt, security);
+if (checklist.Count > 0 && !settings.Debug)
+{
+    Console.Error.WriteLine("Sentinel.Web refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", checklist));
+    return 2;
+}
+builder.Services.AddSingleton(security);
+
+// Logs: one JSON object per line (LOG_FORMAT), redacted (LOG_PII_REDACTION); metrics at /metrics.
+builder.Logging.AddSentinelLogging(builder.Configuration, security);
+builder.Services.AddSentinelMetrics();
+builder.Services.AddSentinelOpenApi(settings.Debug);
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(jwt);
 builder.Services.AddSingleton(providers);
@@ -74,8 +91,16 @@ builder.Services.AddSingleton<ServiceKeyAuthenticator>();
 builder.Services.AddSharedDataProtection(settings, redis);
 
 var app = builder.Build();
+foreach (var warning in checklist)
+    app.Logger.LogWarning("Production check failed (allowed because DEBUG=true): {Check}", warning);
 
+// Outer to inner: request id and access log, host filter, security headers, the contract's conventions.
+app.UseRequestLogging();
+app.UseHostFiltering(security);
+app.UseSecurityHeaders(security);
 app.UseSentinelConventions();
+app.MapSentinelMetrics(security);
+app.MapSentinelOpenApi(settings.Debug);
 app.MapHealthEndpoints();
 app.MapTokenEndpoints();
 app.MapUsersEndpoints();

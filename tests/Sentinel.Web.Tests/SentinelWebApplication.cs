@@ -40,6 +40,8 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
         builder.UseSetting("ADMIN_PORT", "9004");
         builder.UseSetting("JWT_PRIVATE_KEY_PATH", TestKeys.PrivateKeyPath);
         builder.UseSetting("BASE_URL", TestTokens.Issuer);
+        builder.UseSetting("DEBUG", "true");
+        builder.UseSetting("SESSION_SECRET_KEY", "web-tests-session-secret-0123456789");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
