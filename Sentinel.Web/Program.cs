@@ -6,6 +6,7 @@ using Sentinel.Web.Errors;
 using Sentinel.Web.Health;
 using Sentinel.Web.Hosting;
 using Sentinel.Web.Json;
+using Sentinel.Web.RateLimiting;
 using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -47,12 +48,16 @@ if (!builder.Services.Any(d => d.ServiceType == typeof(IClusterAccess)))
 }
 builder.Services.AddSingleton<GrainCalls>();
 
+// Rate limits decided in one grain call per request (§8.5).
+builder.Services.AddSentinelRateLimiting(builder.Configuration, settings);
+
 // Cookies written by one replica are readable by every other.
 builder.Services.AddSharedDataProtection(settings, redis);
 
 var app = builder.Build();
 
 app.UseSentinelConventions();
+app.UseSentinelRateLimiting();
 app.MapHealthEndpoints();
 app.MapAdminPanelEndpoints(settings.AdminPort);
 
