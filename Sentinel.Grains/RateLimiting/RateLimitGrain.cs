@@ -13,11 +13,12 @@ namespace Sentinel.Grains.RateLimiting;
 /// decision and the commit, and the decision stays exact. Only user and family grains chain, and only to IP grains, which
 /// never wait on anything; an IP grain flooded by one client therefore never waits on another grain. The write-behind timer
 /// interleaves: it snapshots the buckets synchronously and awaits storage while decisions go on, so no request ever waits
-/// for PostgreSQL (apart from the read on activation).
+/// for PostgreSQL (apart from the read on activation). The timer keeps the activation alive while it has a backlog worth
+/// storing, so an idle principal deletes its own row instead of leaving it behind on collection.
 /// </remarks>
 [CollectionAgeLimit(Minutes = 2)]
 internal sealed partial class RateLimitGrain(
-    [PersistentState("ratelimit", StorageNames.RateLimits)] IPersistentState<RateLimitState> state,
+    [PersistentState(RateLimitJanitor.StateName, StorageNames.RateLimits)] IPersistentState<RateLimitState> state,
     TimeProvider time,
     IOptions<RateLimitStorageOptions> options,
     ILogger<RateLimitGrain> logger) : Grain, IRateLimitGrain
@@ -127,7 +128,7 @@ internal sealed partial class RateLimitGrain(
         flushTimer ??= this.RegisterGrainTimer(
             static (grain, ct) => grain.OnFlushTimerAsync(ct),
             this,
-            new GrainTimerCreationOptions(settings.FlushInterval, settings.FlushInterval) { Interleave = true, KeepAlive = false });
+            new GrainTimerCreationOptions(settings.FlushInterval, settings.FlushInterval) { Interleave = true, KeepAlive = true });
     }
 
     private async Task OnFlushTimerAsync(CancellationToken cancellationToken)
