@@ -49,6 +49,7 @@ public sealed class ClusterHarness(string purpose) : IAsyncDisposable
         env["SERVICE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["ADMIN_PORT"] = TestEnvironment.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["BASE_URL"] = $"http://127.0.0.1:{port}";
+        foreach (var (k, v) in RateLimitTestSettings.Generous) env[k] = v;
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
         var process = SentinelProcess.Start("Web", name, env);
         processes.Add(process);

@@ -37,6 +37,7 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ADMIN_PORT", "9004");
+        foreach (var (key, value) in RateLimitTestSettings.Generous) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<IClusterAccess>();
