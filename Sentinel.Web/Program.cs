@@ -14,6 +14,7 @@ using Sentinel.Web.Providers;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Users;
 using Sentinel.Web.Workspaces;
+using Sentinel.Web.RateLimiting;
 using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -87,6 +88,9 @@ builder.Services.AddSingleton<TokenService>();
 builder.Services.AddSingleton<BearerAuthenticator>();
 builder.Services.AddSingleton<ServiceKeyAuthenticator>();
 
+// Rate limits decided in one grain call per request (§8.5).
+builder.Services.AddSentinelRateLimiting(builder.Configuration, settings);
+
 // Cookies written by one replica are readable by every other.
 builder.Services.AddSharedDataProtection(settings, redis);
 
@@ -99,6 +103,8 @@ app.UseRequestLogging();
 app.UseHostFiltering(security);
 app.UseSecurityHeaders(security);
 app.UseSentinelConventions();
+ServiceKeyAuthenticator.UseServiceKeyPrincipal(app);
+app.UseSentinelRateLimiting();
 app.MapSentinelMetrics(security);
 app.MapSentinelOpenApi(settings.Debug);
 app.MapHealthEndpoints();

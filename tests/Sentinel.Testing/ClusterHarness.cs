@@ -54,6 +54,7 @@ public sealed class ClusterHarness(string purpose) : IAsyncDisposable
         env["DEBUG"] = "true";
         env["ALLOWED_HOSTS"] = "127.0.0.1,localhost";
         env["SESSION_SECRET_KEY"] = "test-session-secret-" + ClusterId;
+        foreach (var (k, v) in RateLimitTestSettings.Generous) env[k] = v;
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
         var process = SentinelProcess.Start("Web", name, env);
         processes.Add(process);
