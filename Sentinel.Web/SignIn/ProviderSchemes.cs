@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Sentinel.Web.Providers;
@@ -30,6 +31,8 @@ public static class ProviderSchemes
     public static IServiceCollection AddSignInProviders(this IServiceCollection services, ProviderSettings providers, SignInSettings settings)
     {
         var auth = services.AddAuthentication();
+        // What AddOpenIdConnect registers besides the handler: discovery, state protection, the backchannel.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
         foreach (var provider in providers.Providers)
         {
             foreach (var admin in new[] { false, true })
@@ -39,7 +42,7 @@ public static class ProviderSchemes
                 if (provider.Kind == ProviderKind.GitHub)
                     auth.AddOAuth<OAuthOptions, GitHubHandler>(scheme, provider.DisplayName, o => ConfigureGitHub(o, provider, providers, settings, callback));
                 else
-                    auth.AddOpenIdConnect(scheme, provider.DisplayName, o => ConfigureOpenIdConnect(o, provider, settings, callback));
+                    auth.AddRemoteScheme<OpenIdConnectOptions, OpenIdConnectCallbackHandler>(scheme, provider.DisplayName, o => ConfigureOpenIdConnect(o, provider, settings, callback));
             }
         }
         return services;
@@ -144,10 +147,22 @@ public static class ProviderSchemes
     }
 }
 
-/// <summary>The OAuth handler, sending GitHub the redirect URI under <c>BASE_URL</c> rather than the request's host.</summary>
+/// <summary>The OpenID Connect handler, answering callbacks only when a Sentinel endpoint drives it.</summary>
+internal sealed class OpenIdConnectCallbackHandler(IOptionsMonitor<OpenIdConnectOptions> options, ILoggerFactory logger, HtmlEncoder htmlEncoder, UrlEncoder encoder)
+    : OpenIdConnectHandler(options, logger, htmlEncoder, encoder)
+{
+    public override Task<bool> ShouldHandleRequestAsync() => RemoteSignIn.IsDriven(Context) ? base.ShouldHandleRequestAsync() : Task.FromResult(false);
+}
+
+/// <summary>
+/// The OAuth handler for GitHub: answers callbacks only when a Sentinel endpoint drives it, and sends GitHub the
+/// redirect URI under <c>BASE_URL</c> rather than the request's host.
+/// </summary>
 internal sealed class GitHubHandler(IOptionsMonitor<OAuthOptions> options, ILoggerFactory logger, UrlEncoder encoder, SignInSettings settings)
     : OAuthHandler<OAuthOptions>(options, logger, encoder)
 {
+    public override Task<bool> ShouldHandleRequestAsync() => RemoteSignIn.IsDriven(Context) ? base.ShouldHandleRequestAsync() : Task.FromResult(false);
+
     private string RedirectUri => settings.BaseUrl + Options.CallbackPath;
 
     protected override string BuildChallengeUrl(AuthenticationProperties properties, string redirectUri) =>

@@ -29,6 +29,13 @@ public abstract record RemoteOutcome
 public static class RemoteSignIn
 {
     private const string OutcomeKey = "sentinel.remote-sign-in";
+    private const string DrivenKey = "sentinel.remote-sign-in.driven";
+
+    /// <summary>
+    /// True only while a Sentinel endpoint drives the handler. ASP.NET Core adds the authentication middleware by itself
+    /// once schemes exist, and that middleware would otherwise answer the callback before routing reaches the endpoint.
+    /// </summary>
+    public static bool IsDriven(HttpContext context) => context.Items.ContainsKey(DrivenKey);
 
     /// <summary>Wires the events of a remote handler so they record the outcome and hand the response back.</summary>
     public static void RecordOutcomes(RemoteAuthenticationEvents events)
@@ -64,6 +71,7 @@ public static class RemoteSignIn
         var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
         if (await handlers.GetHandlerAsync(context, scheme) is not IAuthenticationRequestHandler handler)
             return new RemoteOutcome.Failed("no handler", Protocol: true, null);
+        context.Items[DrivenKey] = true;
         var handled = await handler.HandleRequestAsync();
         if (handled && context.Items[OutcomeKey] is RemoteOutcome outcome) return outcome;
         return new RemoteOutcome.Failed(handled ? "no outcome" : "not a callback", Protocol: true, null);

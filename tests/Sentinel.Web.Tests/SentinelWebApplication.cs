@@ -66,6 +66,8 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
         {
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
             silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
+            // Inert unless a test arms it: loses the reply of a completed call, for the edge's retry.
+            silo.AddIncomingGrainCallFilter<Sessions.DroppedReplies>();
             // Tokens are minted with the wall clock, so the grains read it too.
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(TestConnection.ConnectionString()));
