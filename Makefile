@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup start stop admin test stress bench drills migrate clean nuke
+.PHONY: help setup start stop admin test stress bench drills migrate seed clean nuke
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ drills: ## Failure drills (placeholder until the scale-out issue lands)
 
 migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
 	@bash scripts/migrate.sh
+
+seed: ## Development data for a local sign-in: alice and bob in workspace "demo", the /demo client app
+	@bash scripts/seed.sh
 
 clean: ## Stop the databases and delete their data
 	@bash scripts/stop.sh || true

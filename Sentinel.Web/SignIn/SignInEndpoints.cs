@@ -137,7 +137,7 @@ public static partial class SignInEndpoints
             LogSignedIn(deps.Logger, user.Id, provider, app.Id);
 
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Redirect(WithQuery(redirect, ("code", code), ("state", properties.Item(SignInItems.AppState))), permanent: false, preserveMethod: true);
+            return new CodeRedirect(WithQuery(redirect, ("code", code), ("state", properties.Item(SignInItems.AppState))));
         }
         catch (ClusterUnavailableException)
         {
@@ -234,6 +234,17 @@ public static partial class SignInEndpoints
 
     private static IResult InvalidRedirect() =>
         HtmlCard.BadRequest("Invalid redirect URI", "The application's redirect URI is not registered for an active client app.");
+
+    /// <summary>307 to the app with its code. Unlike the framework's redirect result, it does not log the URL, which holds the code.</summary>
+    private sealed class CodeRedirect(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            context.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+    }
 
     /// <summary>Appends query parameters before any fragment; null values are skipped.</summary>
     internal static string WithQuery(string url, params (string Name, string? Value)[] parameters)

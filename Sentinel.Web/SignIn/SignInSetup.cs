@@ -18,6 +18,13 @@ public static class SignInSetup
         services.AddSingleton<AdminCookieAuthenticator>();
         // The rate-limiting work registers its own; whichever order, its registration is the one resolved.
         services.TryAddSingleton<IRefreshRateLimit, NoRefreshRateLimit>();
+        // Sign-in URLs carry one-time codes (the provider's on the callback, ours on the redirect to the app): the
+        // framework's per-request and redirect logs would write them out at Information.
+        services.Configure<LoggerFilterOptions>(o =>
+        {
+            o.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+            o.AddFilter("Microsoft.AspNetCore.Http.Result.RedirectResult", LogLevel.Warning);
+        });
         return services;
     }
 
