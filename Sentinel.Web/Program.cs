@@ -3,6 +3,7 @@ using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
 using Sentinel.Web.Auth;
+using Sentinel.Web.Authz;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Groups;
 using Sentinel.Web.Hardening;
@@ -94,6 +95,9 @@ builder.Services.AddSingleton<ServiceKeyAuthenticator>();
 // Rate limits decided in one grain call per request (§8.5).
 builder.Services.AddSentinelRateLimiting(builder.Configuration, settings);
 
+// Authorization: entity permissions and RBAC from workspace grains, authz mode with IdP token validation.
+builder.Services.AddSentinelAuthorization(builder.Configuration);
+
 // Cookies written by one replica are readable by every other.
 builder.Services.AddSharedDataProtection(settings, redis);
 
@@ -118,6 +122,7 @@ app.MapTokenEndpoints();
 app.MapUsersEndpoints();
 app.MapWorkspacesEndpoints();
 app.MapGroupsEndpoints();
+app.MapSentinelAuthorization();
 app.MapAdminPanelEndpoints(settings.AdminPort);
 app.MapSentinelSignIn(signIn);
 
