@@ -5,7 +5,9 @@
 #   scripts/services.sh), behind a local reverse proxy (Caddy or nginx from the system's packages) that listens on ONE
 #   loopback front port and balances round-robin over the web processes, with health checks and failover.
 #
-# Usage: scripts/cluster.sh start | stop | status
+# Usage: scripts/cluster.sh start | stop | status | restart NAME
+#   restart NAME   SIGTERM one process (silo-2, web-1, proxy, ...), start it again with the same settings, and wait
+#                  until it is back (a silo: Active in membership; a web: /health). A rolling restart is a loop of these.
 #
 # Environment (all optional):
 #   SILOS (3), WEB (2)                 how many silo and web processes
@@ -105,7 +107,8 @@ any_alive() {
   return 1
 }
 
-state_get() { if [ -f "$STATE" ]; then sed -n "s/^$1=//p" "$STATE" | tail -n1; fi; }
+# shellcheck disable=SC1090
+state_get() { if [ -f "$STATE" ]; then (. "$STATE" 2>/dev/null; printf '%s' "${!1:-}"); fi; }
 
 # ------------------------------------------------------------------------------------------------ stop
 cmd_stop() {
@@ -137,7 +140,7 @@ cmd_stop() {
 }
 
 # ------------------------------------------------------------------------------------------------ status
-membership() { # prints "port status" for every entry of this cluster in Redis (status: Active, Dead, ...)
+membership() { # prints "port status generation" for every entry of this cluster in Redis (status: Active, Dead, ...)
   local host port pw ca key
   [ -n "${REDIS_URL:-}" ] || return 1
   command -v redis-cli >/dev/null 2>&1 || return 1
@@ -161,11 +164,11 @@ for line in sys.stdin:
     except ValueError:
         continue
     addr = str(e.get("SiloAddress", ""))
-    m = re.search(r":(\d+)@", addr) or re.search(r":(\d+)", addr)
+    m = re.search(r":(\d+)@(\d+)", addr)
     status = e.get("Status")
     status = names.get(status, status) if isinstance(status, int) else status
     if m:
-        print(m.group(1), status)
+        print(m.group(1), status, m.group(2))
 '
 }
 
@@ -173,7 +176,7 @@ active_silos() { # how many of our silo ports have an Active membership entry
   local entries n=0 i
   entries=$(membership 2>/dev/null) || { echo -1; return; }
   for ((i = 0; i < SILOS; i++)); do
-    grep -qx "$((SILO_BASE + i)) Active" <<<"$entries" && n=$((n + 1))
+    grep -q "^$((SILO_BASE + i)) Active " <<<"$entries" && n=$((n + 1))
   done
   echo "$n"
 }
@@ -204,7 +207,7 @@ cmd_status() {
   fi
   local entries
   if entries=$(membership 2>/dev/null) && [ -n "$entries" ]; then
-    echo "  membership (silo port, status):"
+    echo "  membership (silo port, status, generation):"
     sort <<<"$entries" | sed 's/^/    /'
   fi
   return $rc
@@ -294,12 +297,60 @@ start_proxy() {
 launch() { # name project, with the process's own variables already exported by the caller's subshell
   local name=$1 project=$2 dll
   dll=$REPO/Sentinel.$project/bin/$CONFIGURATION/net10.0/Sentinel.$project.dll
-  : >"$RUN/$name.log"
+  [ -f "$dll" ] || die "$dll is missing (build it, or drop CLUSTER_BUILD=0)"
   # setsid: a Ctrl-C in the terminal that ran `make cluster` does not reach the cluster; `make cluster-stop` ends it.
   # Working directory: the repository, so .env (SESSION_SECRET_KEY) and keys/private.pem are the developer's own.
   setsid dotnet "$dll" >>"$RUN/$name.log" 2>&1 </dev/null &
   write_pid "$name" $! "Sentinel.$project.dll"
 }
+
+# What every process shares; the values come from `start` (and from cluster.env for `restart`).
+export_common_env() {
+  export DATABASE_URL DATABASE_CA_CERT REDIS_URL REDIS_TLS_CA_CERT REDIS_TLS_VERIFY CLUSTER_ID SERVICE_ID DEBUG LOG_FORMAT
+  export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+  export Logging__LogLevel__Default=$LOG_LEVEL Logging__LogLevel__Sentinel=Information
+}
+
+launch_silo() { # index (0-based)
+  local i=$1
+  (
+    export_common_env
+    export SILO_PORT=$((SILO_BASE + i)) GATEWAY_PORT=$((GATEWAY_BASE + i))
+    export SILO_ADVERTISED_IP=127.0.0.1 SILO_LISTEN_ANY=false DASHBOARD_HOST=127.0.0.1
+    DASHBOARD_PORT=0
+    [ "$i" != 0 ] || DASHBOARD_PORT=$DASHBOARD_PORT0
+    export DASHBOARD_PORT
+    launch "silo-$((i + 1))" Silo
+  )
+}
+
+launch_web() { # index (0-based)
+  local i=$1
+  (
+    export_common_env
+    export SERVICE_HOST=127.0.0.1 SERVICE_PORT=$((WEB_BASE + 10 * i)) ADMIN_PORT=$((WEB_BASE + 10 * i + 1))
+    # Behind one proxy hop: Web trusts the last X-Forwarded-For entry, which the proxy sets.
+    export BEHIND_PROXY=true TRUSTED_PROXY_COUNT=1 BASE_URL COOKIE_SECURE
+    launch "web-$((i + 1))" Web
+  )
+}
+
+# wait_for WHAT COMMAND...: until COMMAND succeeds; fails when a recorded process died or $DEADLINE passed.
+wait_for() {
+  local what=$1 name
+  shift
+  until "$@"; do
+    for name in $(recorded_names); do
+      pid_of "$name" >/dev/null || die "$name exited while waiting for $what (log: $RUN/$name.log)"
+    done
+    ((SECONDS < DEADLINE)) || die "timed out waiting for $what"
+    sleep 0.5
+  done
+}
+# silo_active PORT [GENERATION]: an Active entry on PORT, newer than GENERATION (a restarted silo's old entry may linger).
+silo_active() { membership 2>/dev/null | awk -v p="$1" -v g="${2:-0}" '$1 == p && $2 == "Active" && $3 > g { ok = 1 } END { exit !ok }'; }
+newest_generation() { membership 2>/dev/null | awk -v p="$1" '$1 == p && $3 > g { g = $3 } END { print g + 0 }'; }
+http_ok() { curl -fs -m "${2:-2}" -o /dev/null "$1"; }
 
 pick_port() { # explicit default fallback -> prints the port to use
   local explicit=$1 default=$2 fallback=$3 what=$4
@@ -399,21 +450,25 @@ cmd_start() {
   set -a
   eval "$(bash scripts/services.sh env)"
   set +a
-  [ -n "${CLUSTER_DATABASE_URL:-}" ] && export DATABASE_URL=$CLUSTER_DATABASE_URL
-  export REDIS_TLS_VERIFY=${REDIS_TLS_VERIFY:-required}
-  export CLUSTER_ID=${CLUSTER_ID:-sentinel-cluster}
-  export SERVICE_ID=${SERVICE_ID:-sentinel}
-  export DEBUG=${DEBUG:-false}
-  export LOG_FORMAT=${LOG_FORMAT:-console}
-  export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
-  export Logging__LogLevel__Default=${CLUSTER_LOG_LEVEL:-Warning}
-  export Logging__LogLevel__Sentinel=Information
+  [ -z "${CLUSTER_DATABASE_URL:-}" ] || DATABASE_URL=$CLUSTER_DATABASE_URL
+  DATABASE_CA_CERT=${DATABASE_CA_CERT:-}
+  REDIS_TLS_CA_CERT=${REDIS_TLS_CA_CERT:-}
+  REDIS_TLS_VERIFY=${REDIS_TLS_VERIFY:-required}
+  CLUSTER_ID=${CLUSTER_ID:-sentinel-cluster}
+  SERVICE_ID=${SERVICE_ID:-sentinel}
+  DEBUG=${DEBUG:-false}
+  LOG_FORMAT=${LOG_FORMAT:-console}
+  LOG_LEVEL=${CLUSTER_LOG_LEVEL:-Warning}
+  BASE_URL=${BASE_URL:-http://localhost:$FRONT_PORT}
+  COOKIE_SECURE=${COOKIE_SECURE:-false}
   CONFIGURATION=${CLUSTER_CONFIGURATION:-Release}
 
-  # What `stop` and `status` need, written before the first process starts.
+  # What `stop`, `status` and `restart` need, written before the first process starts (cluster.env is mode 0600: it
+  # holds the database and Redis URLs).
   local k
   for k in CLUSTER_ID SERVICE_ID SILOS WEB FRONT_PORT DASHBOARD_PORT0 WEB_BASE SILO_BASE GATEWAY_BASE PROXY CONFIGURATION \
-    REDIS_URL REDIS_TLS_CA_CERT; do
+    DATABASE_URL DATABASE_CA_CERT REDIS_URL REDIS_TLS_CA_CERT REDIS_TLS_VERIFY DEBUG LOG_FORMAT LOG_LEVEL BASE_URL \
+    COOKIE_SECURE; do
     state "$k" "${!k:-}"
   done
 
@@ -429,27 +484,13 @@ cmd_start() {
 
   echo "==> $SILOS silos, cluster $CLUSTER_ID"
   for ((i = 0; i < SILOS; i++)); do
-    (
-      export SILO_PORT=$((SILO_BASE + i)) GATEWAY_PORT=$((GATEWAY_BASE + i))
-      export SILO_ADVERTISED_IP=127.0.0.1 SILO_LISTEN_ANY=false DASHBOARD_HOST=127.0.0.1
-      DASHBOARD_PORT=0
-      [ "$i" != 0 ] || DASHBOARD_PORT=$DASHBOARD_PORT0
-      export DASHBOARD_PORT
-      launch "silo-$((i + 1))" Silo
-    )
+    launch_silo "$i"
     echo "    silo-$((i + 1)): silo :$((SILO_BASE + i)), gateway :$((GATEWAY_BASE + i))$([ "$i" = 0 ] && [ "$DASHBOARD_PORT0" != 0 ] && echo ", dashboard :$DASHBOARD_PORT0")"
   done
 
   echo "==> $WEB web processes"
   for ((i = 0; i < WEB; i++)); do
-    (
-      export SERVICE_HOST=127.0.0.1 SERVICE_PORT=$((WEB_BASE + 10 * i)) ADMIN_PORT=$((WEB_BASE + 10 * i + 1))
-      # Behind one proxy hop: Web trusts the last X-Forwarded-For entry, which the proxy sets.
-      export BEHIND_PROXY=true TRUSTED_PROXY_COUNT=1
-      export BASE_URL=${BASE_URL:-http://localhost:$FRONT_PORT}
-      export COOKIE_SECURE=${COOKIE_SECURE:-false}
-      launch "web-$((i + 1))" Web
-    )
+    launch_web "$i"
     echo "    web-$((i + 1)): api :$((WEB_BASE + 10 * i)), admin :$((WEB_BASE + 10 * i + 1))"
   done
 
@@ -457,22 +498,11 @@ cmd_start() {
   start_proxy
 
   # ---- readiness: every web live, the cluster ready through the proxy, every silo Active in membership.
-  local deadline=$((SECONDS + ${CLUSTER_READY_SECS:-120})) name
-  wait_for() { # what command...
-    local what=$1
-    shift
-    until "$@"; do
-      for name in $(recorded_names); do
-        pid_of "$name" >/dev/null || die "$name exited while waiting for $what (log: $RUN/$name.log)"
-      done
-      ((SECONDS < deadline)) || die "timed out after ${CLUSTER_READY_SECS:-120}s waiting for $what"
-      sleep 0.5
-    done
-  }
+  DEADLINE=$((SECONDS + ${CLUSTER_READY_SECS:-120}))
   for ((i = 0; i < WEB; i++)); do
-    wait_for "web-$((i + 1)) /health" curl -fs -m 2 -o /dev/null "http://127.0.0.1:$((WEB_BASE + 10 * i))/health"
+    wait_for "web-$((i + 1)) /health" http_ok "http://127.0.0.1:$((WEB_BASE + 10 * i))/health"
   done
-  wait_for "/health/ready through the proxy" curl -fs -m 5 -o /dev/null "http://127.0.0.1:$FRONT_PORT/health/ready"
+  wait_for "/health/ready through the proxy" http_ok "http://127.0.0.1:$FRONT_PORT/health/ready" 5
   all_active() { local n; n=$(active_silos); [ "$n" = -1 ] || [ "$n" -ge "$SILOS" ]; }
   wait_for "$SILOS silos Active in membership" all_active
   [ "$(active_silos)" != -1 ] || echo "note: could not read membership from Redis (redis-cli missing?); only readiness was checked"
@@ -488,8 +518,45 @@ cmd_start() {
   echo "    'make cluster-stop' (or scripts/cluster.sh stop) ends it."
 }
 
+cmd_restart() {
+  local name=${1:-} n port
+  load_state_env || die "no local cluster has been started from $RUN"
+  DEADLINE=$((SECONDS + ${CLUSTER_READY_SECS:-120}))
+  case $name in
+    silo-[1-9])
+      n=${name#silo-}
+      ((n <= SILOS)) || die "there are only $SILOS silos"
+      port=$((SILO_BASE + n - 1))
+      local before
+      before=$(newest_generation "$port")
+      echo "==> $name: SIGTERM, then start again"
+      stop_group TERM 45 "$name"
+      launch_silo $((n - 1))
+      wait_for "$name Active in membership" silo_active "$port" "$before"
+      ;;
+    web-[1-9])
+      n=${name#web-}
+      ((n <= WEB)) || die "there are only $WEB web processes"
+      port=$((WEB_BASE + 10 * (n - 1)))
+      echo "==> $name: SIGTERM, then start again"
+      stop_group TERM 20 "$name"
+      launch_web $((n - 1))
+      wait_for "$name /health" http_ok "http://127.0.0.1:$port/health"
+      ;;
+    proxy)
+      find_proxy
+      stop_group TERM 10 proxy
+      start_proxy
+      wait_for "the proxy" http_ok "http://127.0.0.1:$FRONT_PORT/health"
+      ;;
+    *) die "usage: cluster.sh restart silo-N|web-N|proxy" ;;
+  esac
+  echo "==> $name is back (pid $(pid_of "$name"))"
+}
+
 case ${1:-} in
   start) cmd_start ;;
+  restart) cmd_restart "${2:-}" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
