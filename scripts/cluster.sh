@@ -509,13 +509,17 @@ cmd_start() {
   STARTING=0
 
   echo "==> the local cluster is ready ($SILOS silos, $WEB web, $PROXY):"
-  echo "    API (through $PROXY):  http://localhost:$FRONT_PORT   (/health/ready answers 200)"
+  printf '    %-20s %s\n' "API (via $PROXY):" "http://localhost:$FRONT_PORT   (/health/ready answers 200)"
   for ((i = 0; i < WEB; i++)); do
-    echo "    web-$((i + 1)):              http://localhost:$((WEB_BASE + 10 * i))  admin panel http://localhost:$((WEB_BASE + 10 * i + 1))"
+    printf '    %-20s %s\n' "web-$((i + 1)):" "http://localhost:$((WEB_BASE + 10 * i))   admin panel http://localhost:$((WEB_BASE + 10 * i + 1))"
   done
-  if [ "$DASHBOARD_PORT0" != 0 ]; then echo "    Orleans dashboard:    http://localhost:$DASHBOARD_PORT0  (silo-1)"; fi
-  echo "    logs and pids:        $RUN"
-  echo "    'make cluster-stop' (or scripts/cluster.sh stop) ends it."
+  if [ "$DASHBOARD_PORT0" != 0 ]; then printf '    %-20s %s\n' "Orleans dashboard:" "http://localhost:$DASHBOARD_PORT0   (silo-1)"; fi
+  printf '    %-20s %s\n' "logs, pids:" "$RUN"
+  if [ "$RUN" = "$REPO/.run/cluster" ]; then
+    echo "    'make cluster-stop' ends it."
+  else
+    echo "    'CLUSTER_RUN_DIR=$RUN scripts/cluster.sh stop' ends it."
+  fi
 }
 
 cmd_restart() {
