@@ -37,7 +37,6 @@ mkdir -p "$RUN"
 RUN=$(cd "$RUN" && pwd -P)
 STATE=$RUN/cluster.env
 
-log() { printf '%s\n' "$*"; }
 die() { printf 'cluster: %s\n' "$*" >&2; exit 1; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 is_number() { [[ $1 =~ ^[0-9]+$ ]]; }
@@ -145,9 +144,9 @@ membership() { # prints "port status generation" for every entry of this cluster
   [ -n "${REDIS_URL:-}" ] || return 1
   command -v redis-cli >/dev/null 2>&1 || return 1
   # rediss://:PASSWORD@HOST:PORT/DB
-  read -r pw host port < <(python3 -c '
+  IFS='|' read -r host port pw < <(python3 -c '
 import sys, urllib.parse as u
-p = u.urlsplit(sys.argv[1]); print(u.unquote(p.password or ""), p.hostname or "127.0.0.1", p.port or 6379)' "$REDIS_URL") || return 1
+p = u.urlsplit(sys.argv[1]); print(p.hostname or "127.0.0.1", p.port or 6379, u.unquote(p.password or ""), sep="|")' "$REDIS_URL") || return 1
   ca=${REDIS_TLS_CA_CERT:-}
   key="${SERVICE_ID}/members/${CLUSTER_ID}"
   local -a tls=()
