@@ -33,8 +33,8 @@ cluster-stop: ## Stop what `make cluster` started (processes, proxy, and the dat
 stress: ## Repeated race tests (RUNS=100)
 	@RUNS=$${RUNS:-100} bash scripts/stress.sh
 
-bench: ## Benchmarks (placeholder until the benchmark issues land)
-	@echo "No benchmarks yet: bench/ arrives with the sign-in, rate-limiting and authorization work."
+bench: ## Benchmarks; each prints its figures beside a baseline from the same run (ARGS passed to each)
+	@bash bench/ratelimit/run.sh $(ARGS)
 
 drills: ## Failure drills (placeholder until the scale-out issue lands)
 	@echo "No failure drills yet: they arrive with the scale-out issue."

@@ -24,6 +24,10 @@ public static class TestEnvironment
     public static string Configuration => Environment.GetEnvironmentVariable("SENTINEL_TEST_CONFIGURATION")
         ?? (typeof(TestEnvironment).Assembly.Location.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug");
 
+    /// <summary>StackExchange.Redis options for the test Redis (TLS, verified against the project's CA).</summary>
+    public static StackExchange.Redis.ConfigurationOptions RedisOptions() =>
+        Sentinel.Configuration.RedisUrl.Parse(RedisUrl, CaCert, CaCert is null ? "none" : "required");
+
     public static string NewClusterId(string purpose) => $"test-{purpose}-{Guid.NewGuid():N}"[..Math.Min(40, 14 + purpose.Length + 32)];
 
     /// <summary>A loopback port that was free a moment ago.</summary>
