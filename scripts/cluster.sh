@@ -329,7 +329,8 @@ launch_web() { # index (0-based)
     export_common_env
     export SERVICE_HOST=127.0.0.1 SERVICE_PORT=$((WEB_BASE + 10 * i)) ADMIN_PORT=$((WEB_BASE + 10 * i + 1))
     # Behind one proxy hop: Web trusts the last X-Forwarded-For entry, which the proxy sets.
-    export BEHIND_PROXY=true TRUSTED_PROXY_COUNT=1 BASE_URL COOKIE_SECURE
+    export BEHIND_PROXY=true TRUSTED_PROXY_COUNT=1 BASE_URL COOKIE_SECURE ALLOWED_HOSTS
+    export ADMIN_URL=http://localhost:$((WEB_BASE + 10 * i + 1))
     launch "web-$((i + 1))" Web
   )
 }
@@ -458,8 +459,12 @@ cmd_start() {
   DEBUG=${DEBUG:-false}
   LOG_FORMAT=${LOG_FORMAT:-console}
   LOG_LEVEL=${CLUSTER_LOG_LEVEL:-Warning}
+  # Production settings (DEBUG=false: Web's startup checklist is fatal), made to fit plain HTTP on loopback: browsers
+  # treat http://localhost as a secure context, so Secure cookies still work; the host filter admits localhost and
+  # 127.0.0.1, the names the front port is reached by.
   BASE_URL=${BASE_URL:-http://localhost:$FRONT_PORT}
-  COOKIE_SECURE=${COOKIE_SECURE:-false}
+  COOKIE_SECURE=${COOKIE_SECURE:-true}
+  ALLOWED_HOSTS=${ALLOWED_HOSTS:-localhost,127.0.0.1}
   CONFIGURATION=${CLUSTER_CONFIGURATION:-Release}
 
   # What `stop`, `status` and `restart` need, written before the first process starts (cluster.env is mode 0600: it
@@ -467,7 +472,7 @@ cmd_start() {
   local k
   for k in CLUSTER_ID SERVICE_ID SILOS WEB FRONT_PORT DASHBOARD_PORT0 WEB_BASE SILO_BASE GATEWAY_BASE PROXY CONFIGURATION \
     DATABASE_URL DATABASE_CA_CERT REDIS_URL REDIS_TLS_CA_CERT REDIS_TLS_VERIFY DEBUG LOG_FORMAT LOG_LEVEL BASE_URL \
-    COOKIE_SECURE; do
+    COOKIE_SECURE ALLOWED_HOSTS; do
     state "$k" "${!k:-}"
   done
 
