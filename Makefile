@@ -42,7 +42,8 @@ drills: ## Failure drills (placeholder until the scale-out issue lands)
 migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
 	@bash scripts/migrate.sh
 
-seed: ## Demo data through the cluster: users, a workspace, a service app (key printed once); idempotent
+seed: ## Demo data: users alice/bob/admin, workspace "demo", the /demo client app, a service app (key printed once); idempotent
+	@bash scripts/seed.sh
 	@bash scripts/bootstrap.sh seed
 
 create-admin: ## Pre-provision an admin: make create-admin EMAIL=person@example.com

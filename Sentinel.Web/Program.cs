@@ -11,6 +11,7 @@ using Sentinel.Web.Health;
 using Sentinel.Web.Hosting;
 using Sentinel.Web.Json;
 using Sentinel.Web.Providers;
+using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Users;
 using Sentinel.Web.Workspaces;
@@ -32,6 +33,8 @@ var security = SecuritySettings.FromConfiguration(builder.Configuration, jwt.Iss
 var failures = new WebSettingsValidator().Validate(null, settings).Failures?.ToList() ?? [];
 failures.AddRange(jwt.Validate());
 failures.AddRange(providers.Errors);
+var signIn = SignInSettings.FromConfiguration(builder.Configuration);
+failures.AddRange(signIn.Validate(providers));
 if (failures.Count > 0)
 {
     Console.Error.WriteLine("Sentinel.Web refuses to start:\n  - " + string.Join("\n  - ", failures));
@@ -94,6 +97,9 @@ builder.Services.AddSentinelRateLimiting(builder.Configuration, settings);
 // Cookies written by one replica are readable by every other.
 builder.Services.AddSharedDataProtection(settings, redis);
 
+// Sign-in: one handler per identity provider, sessions in the user's grain, the admin cookie.
+builder.Services.AddSentinelSignIn(providers, signIn);
+
 var app = builder.Build();
 foreach (var warning in checklist)
     app.Logger.LogWarning("Production check failed (allowed because DEBUG=true): {Check}", warning);
@@ -113,6 +119,7 @@ app.MapUsersEndpoints();
 app.MapWorkspacesEndpoints();
 app.MapGroupsEndpoints();
 app.MapAdminPanelEndpoints(settings.AdminPort);
+app.MapSentinelSignIn(signIn);
 
 await app.RunAsync();
 return 0;

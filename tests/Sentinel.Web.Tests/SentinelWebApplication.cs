@@ -72,6 +72,8 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
         {
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
             silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
+            // Inert unless a test arms it: loses the reply of a completed call, for the edge's retry.
+            silo.AddIncomingGrainCallFilter<Sessions.DroppedReplies>();
             // Tokens are minted with the wall clock, so the grains read it too (shifted forward by rate-limit tests).
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(TestConnection.ConnectionString()));
