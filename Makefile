@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup start stop admin test stress bench drills migrate seed create-admin clean nuke
+.PHONY: help setup start stop admin test stress bench drills migrate seed create-admin clean nuke cluster cluster-stop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,12 @@ admin: ## Make sure Web is up and print the admin panel's URL
 
 test: ## Bring up the databases, build, run every test project, print "N passed, N failed"
 	@bash scripts/test.sh
+
+cluster: ## N silos + M web behind a local proxy on one port: make cluster SILOS=3 WEB=2 (:9003, or :9080 if taken)
+	@SILOS=$(or $(SILOS),3) WEB=$(or $(WEB),2) bash scripts/cluster.sh start
+
+cluster-stop: ## Stop what `make cluster` started (processes, proxy, and the databases only if it started them)
+	@bash scripts/cluster.sh stop
 
 stress: ## Repeated race tests (RUNS=100)
 	@RUNS=$${RUNS:-100} bash scripts/stress.sh
