@@ -25,6 +25,25 @@ if (args.Contains("migrate"))
     return 0;
 }
 
+// `Sentinel.Silo seed`: migrations, then idempotent development data for a local sign-in (make seed).
+if (args.Contains("seed"))
+{
+    using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+    var database = DatabaseUrl.Parse(settings.DatabaseUrl, settings.DatabaseCaCert);
+    await new MigrationRunner(database.ConnectionString, loggers.CreateLogger("migrate")).RunAsync(CancellationToken.None);
+    Console.WriteLine(await Sentinel.Silo.Seeding.DevSeed.RunAsync(database.ConnectionString, builder.Configuration["BASE_URL"] ?? "http://localhost:9003", CancellationToken.None));
+    return 0;
+}
+
+// The production checklist, silo side: fatal when DEBUG=false, a warning otherwise.
+var checklist = SiloStartupChecks.Run(settings);
+if (checklist.Count > 0 && !settings.Debug)
+{
+    Console.Error.WriteLine("Sentinel.Silo refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", checklist));
+    return 2;
+}
+foreach (var warning in checklist) Console.Error.WriteLine($"warning: production check failed (allowed because DEBUG=true): {warning}");
+
 // The silo: membership on Redis, grain state on PostgreSQL, dashboard on DASHBOARD_PORT.
 builder.AddSentinelSilo(settings);
 

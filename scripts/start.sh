@@ -30,6 +30,16 @@ export SERVICE_ID=${SERVICE_ID:-sentinel}
 export DEBUG=${DEBUG:-true}
 export LOG_FORMAT=${LOG_FORMAT:-console}
 
+# A local OpenID Connect provider, so a fresh machine can sign in (docs/local-sign-in.md); LOCAL_OIDC=0 skips it.
+if [ "${LOCAL_OIDC:-1}" != 0 ]; then
+  if oidc_out=$(bash scripts/oidc-provider.sh start); then
+    echo "$oidc_out" | tail -n1 | sed -n 's/^started=//p' > "$RUN/started-oidc"
+    set -a; eval "$(bash scripts/oidc-provider.sh env)"; set +a
+  else
+    echo "warning: the local OpenID Connect provider did not start; sign-in needs another provider (see docs/local-sign-in.md)" >&2
+  fi
+fi
+
 echo "==> build"
 dotnet build Sentinel.sln -c Debug -nologo -clp:ErrorsOnly -v:q
 

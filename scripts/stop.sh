@@ -15,6 +15,10 @@ for name in web silo; do
   fi
   rm -f "$pidfile"
 done
+if [ -s "$RUN/started-oidc" ]; then
+  bash scripts/oidc-provider.sh stop 2>/dev/null || true
+fi
+rm -f "$RUN/started-oidc"
 if [ -f "$RUN/started-services" ]; then
   for svc in $(tr ',' ' ' < "$RUN/started-services"); do
     bash scripts/services.sh stop "$svc" >/dev/null 2>&1 && echo "stopped $svc" || true

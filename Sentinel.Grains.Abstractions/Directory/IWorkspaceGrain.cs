@@ -51,4 +51,11 @@ public interface IWorkspaceGrain : IGrainWithGuidKey
 
     /// <summary>Removes a user from a group; their sessions are revoked.</summary>
     Task<DirectoryResult<Done>> RemoveGroupMemberAsync(Actor actor, Guid groupId, Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Slug, the user's role and groups in one read, for token issue. Interleaves: it reads memory only, and the session
+    /// grain calls it while this grain may be awaiting that session grain (member removal revokes sessions).
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<WorkspaceMemberClaims> GetMemberClaimsAsync(Guid userId, CancellationToken cancellationToken = default);
 }

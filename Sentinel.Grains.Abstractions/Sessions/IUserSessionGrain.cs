@@ -23,17 +23,52 @@ public interface IUserSessionGrain : IGrainWithGuidKey
     Task DenyTokenAsync(Guid jti, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Revokes every token of this user issued up to now (whole seconds, as <c>iat</c> is).
+    /// Revokes every token of this user issued up to now (whole seconds, as <c>iat</c> is), and every refresh-token
+    /// family with the live access tokens it issued (§8.2).
     /// </summary>
     /// <returns>The cut-off that was stored.</returns>
     Task<DateTimeOffset> RevokeAllIssuedBeforeNowAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Sets or clears the deactivated flag checked on every token.</summary>
+    /// <summary>Sets or clears the deactivated flag checked on every token. Deactivating also revokes every family.</summary>
     Task SetDeactivatedAsync(bool deactivated, CancellationToken cancellationToken = default);
 
     /// <summary>Reads the revocation state, for admin views and tests.</summary>
     [AlwaysInterleave]
     Task<RevocationSnapshot> GetRevocationAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts a refresh-token family in a workspace (<c>POST /auth/token</c>) after reading the user and their membership
+    /// fresh. Beyond <see cref="SessionPolicy.MaxFamilies"/> the oldest family is evicted. Idempotent per request id.
+    /// </summary>
+    /// <remarks>
+    /// Reads <c>IUserGrain.GetAsync</c> and <c>IWorkspaceGrain.GetMemberClaimsAsync</c> (which interleaves) while holding
+    /// this grain's turn. A user grain must therefore not await a call to this grain inside a turn of its own.
+    /// </remarks>
+    Task<SessionDecision> StartFamilyAsync(StartFamilyRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rotates a refresh token (<c>POST /auth/refresh</c>): exactly one success per token. An already-rotated token is
+    /// reuse and revokes the family (and denylists its live access tokens), unless it comes back within the grace window,
+    /// which returns the same pair. A user no longer active or member revokes the family. Persisted before returning.
+    /// A repeated request id returns the stored result. Reads the user and membership as <see cref="StartFamilyAsync"/> does.
+    /// </summary>
+    Task<SessionDecision> RotateAsync(RotateRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes one family and denylists its live access tokens. False when there is no such family.</summary>
+    /// <param name="familyId">The family.</param>
+    /// <param name="reason">Why, for the log (e.g. <c>user</c>, <c>admin</c>).</param>
+    /// <param name="cancellationToken">Bounds the call.</param>
+    Task<bool> RevokeFamilyAsync(Guid familyId, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>POST /auth/logout</c>: revokes every family (denylisting their live access tokens) and denylists the presented
+    /// access token, in one write. Returns how many families were revoked.
+    /// </summary>
+    Task<int> LogoutAsync(Guid accessJti, DateTimeOffset accessExpiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Live families, most recently used first. <paramref name="currentAccessJti"/> marks the asking session.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<SessionInfo>> ListSessionsAsync(Guid? currentAccessJti, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The verdict on one token. Expected outcomes are values, not exceptions.</summary>

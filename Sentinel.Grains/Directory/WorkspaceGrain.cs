@@ -431,6 +431,14 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
         return at < 0 ? "***" : "***" + email[at..];
     }
 
+    public Task<WorkspaceMemberClaims> GetMemberClaimsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        if (workspace is null) return Task.FromResult(new WorkspaceMemberClaims(false, "", null, []));
+        if (!members.TryGetValue(userId, out var member)) return Task.FromResult(new WorkspaceMemberClaims(true, workspace.Slug, null, []));
+        var mine = groups.Values.Where(g => g.Members.Contains(userId)).OrderBy(g => g.Info.CreatedAt).ThenBy(g => g.Info.Id).Select(g => g.Info.Id).ToArray();
+        return Task.FromResult(new WorkspaceMemberClaims(true, workspace.Slug, member.Role, mine));
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId}: revoked sessions of {Count} user(s)")]
     private static partial void LogRevoked(ILogger logger, Guid workspaceId, int count);
 }

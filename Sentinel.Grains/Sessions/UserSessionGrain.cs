@@ -1,13 +1,34 @@
+using Microsoft.Extensions.Logging;
+using Sentinel.Grains.Directory;
+using Orleans.Storage;
 using Sentinel.Grains.Storage;
 
 namespace Sentinel.Grains.Sessions;
 
-internal sealed class UserSessionGrain(
+/// <summary>
+/// The single writer of one user's sessions. Every change is applied to memory and written (ETag-checked) before the
+/// call returns. A failed write leaves memory possibly ahead of storage, so the activation refuses further work and
+/// deactivates; the next activation reloads what storage holds. A version conflict means another activation wrote
+/// first: the request fails closed.
+/// </summary>
+internal sealed partial class UserSessionGrain(
     [PersistentState("session", StorageNames.Sessions)] IPersistentState<UserSessionState> state,
-    TimeProvider time) : Grain, IUserSessionGrain
+    TimeProvider time,
+    ILogger<UserSessionGrain> logger) : Grain, IUserSessionGrain
 {
+    /// <summary>How long a request id's result is kept for the edge's retries.</summary>
+    internal static readonly TimeSpan RequestMemory = TimeSpan.FromMinutes(2);
+
+    /// <summary>Bound on each read of the user or workspace grain during an issue.</summary>
+    private static readonly TimeSpan DirectoryReadTimeout = TimeSpan.FromSeconds(3);
+
+    private bool poisoned;
+
+    private Guid UserId => this.GetPrimaryKey();
+
     public Task<TokenStatus> CheckTokenAsync(Guid jti, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
+        ThrowIfPoisoned();
         var s = state.State;
         if (s.Deactivated) return Task.FromResult(TokenStatus.Deactivated);
         if (s.RevokedBefore is { } cutoff && issuedAt <= cutoff) return Task.FromResult(TokenStatus.Revoked);
@@ -17,30 +38,38 @@ internal sealed class UserSessionGrain(
 
     public async Task DenyTokenAsync(Guid jti, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
+        ThrowIfPoisoned();
         var now = time.GetUtcNow();
         if (expiresAt <= now) return;
-        PruneExpired(now);
+        Prune(now);
         state.State.DeniedTokens[jti] = expiresAt;
-        await state.WriteStateAsync(cancellationToken);
+        await PersistOrThrowAsync();
     }
 
     public async Task<DateTimeOffset> RevokeAllIssuedBeforeNowAsync(CancellationToken cancellationToken)
     {
+        ThrowIfPoisoned();
         var now = time.GetUtcNow();
         // iat has whole-second precision, so the cut-off is the current second: a token minted earlier in this
         // second is revoked too. A fresh sign-in takes longer than that.
         var cutoff = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
-        PruneExpired(now);
+        Prune(now);
         state.State.RevokedBefore = cutoff;
-        await state.WriteStateAsync(cancellationToken);
+        var revoked = RevokeAllFamilies();
+        await PersistOrThrowAsync();
+        if (revoked > 0) LogFamiliesRevoked(logger, UserId, revoked, "revoke_all");
         return cutoff;
     }
 
     public async Task SetDeactivatedAsync(bool deactivated, CancellationToken cancellationToken)
     {
-        if (state.State.Deactivated == deactivated && state.RecordExists) return;
+        ThrowIfPoisoned();
+        if (state.State.Deactivated == deactivated && state.RecordExists && (!deactivated || state.State.Families.Count == 0)) return;
+        Prune(time.GetUtcNow());
         state.State.Deactivated = deactivated;
-        await state.WriteStateAsync(cancellationToken);
+        var revoked = deactivated ? RevokeAllFamilies() : 0;
+        await PersistOrThrowAsync();
+        if (revoked > 0) LogFamiliesRevoked(logger, UserId, revoked, "deactivated");
     }
 
     public Task<RevocationSnapshot> GetRevocationAsync(CancellationToken cancellationToken)
@@ -51,11 +80,270 @@ internal sealed class UserSessionGrain(
         return Task.FromResult(new RevocationSnapshot(live, s.RevokedBefore, s.Deactivated));
     }
 
-    private void PruneExpired(DateTimeOffset now)
+    public async Task<SessionDecision> StartFamilyAsync(StartFamilyRequest request, CancellationToken cancellationToken)
     {
-        foreach (var (jti, expiresAt) in state.State.DeniedTokens.ToArray())
+        ThrowIfPoisoned();
+        var now = time.GetUtcNow();
+        if (Remembered(request.RequestId, now) is { } done) return done;
+        Prune(now);
+
+        var claims = await ReadClaimsAsync(request.WorkspaceId, cancellationToken);
+        if (claims.Refusal is { } refusal)
         {
-            if (expiresAt <= now) state.State.DeniedTokens.Remove(jti);
+            LogStartRefused(logger, UserId, refusal);
+            return new SessionDecision.Refused(refusal);
         }
+
+        var familyId = Guid.NewGuid();
+        var family = new RefreshFamily
+        {
+            WorkspaceId = request.WorkspaceId,
+            ClientAppId = request.ClientAppId,
+            ClientAppName = request.ClientAppName,
+            CreatedAt = now,
+        };
+        var tokens = Issue(familyId, family, claims.Claims!, request.Device, request.Policy, now);
+        state.State.Families[familyId] = family;
+        var evicted = EvictBeyond(request.Policy.MaxFamilies, keep: familyId);
+        state.State.Requests[request.RequestId] = new RecentIssue { Tokens = tokens, ForgetAt = now + RequestMemory };
+
+        if (!await TryPersistAsync()) return new SessionDecision.Refused(SessionRefusal.VersionConflict);
+        LogFamilyStarted(logger, UserId, familyId, request.WorkspaceId);
+        if (evicted > 0) LogFamiliesRevoked(logger, UserId, evicted, "max_sessions");
+        return new SessionDecision.Issued(tokens, Replayed: false);
+    }
+
+    public async Task<SessionDecision> RotateAsync(RotateRequest request, CancellationToken cancellationToken)
+    {
+        ThrowIfPoisoned();
+        var now = time.GetUtcNow();
+        if (Remembered(request.RequestId, now) is { } done)
+        {
+            LogEdgeRetry(logger, UserId, request.FamilyId);
+            return done;
+        }
+        Prune(now);
+
+        if (!state.State.Families.TryGetValue(request.FamilyId, out var family))
+        {
+            LogUnknownFamily(logger, UserId, request.FamilyId);
+            return new SessionDecision.Refused(SessionRefusal.FamilyNotFound);
+        }
+
+        if (family.CurrentRefreshJti != request.RefreshJti)
+        {
+            // Two tabs refreshing at once: within the grace window the just-rotated token gets the same pair again.
+            if (family.PreviousRefreshJti == request.RefreshJti && family.RotatedAt is { } rotatedAt && family.LastIssued is { } last
+                && request.Policy.ReuseGrace > TimeSpan.Zero && now - rotatedAt <= request.Policy.ReuseGrace)
+            {
+                LogGraceReplay(logger, UserId, request.FamilyId);
+                return new SessionDecision.Issued(last, Replayed: true);
+            }
+            return await RevokeForReuseAsync(request.FamilyId, family);
+        }
+
+        var claims = await ReadClaimsAsync(family.WorkspaceId, cancellationToken);
+        if (claims.Refusal is { } refusal)
+        {
+            // The token is spent either way: a user who may no longer sign in loses the whole family.
+            RevokeFamily(request.FamilyId, family);
+            if (!await TryPersistAsync()) return new SessionDecision.Refused(SessionRefusal.VersionConflict);
+            LogRotateRefused(logger, UserId, request.FamilyId, refusal);
+            return new SessionDecision.Refused(refusal == SessionRefusal.WorkspaceNotFound ? SessionRefusal.NotMember : refusal);
+        }
+
+        var previous = family.CurrentRefreshJti;
+        var tokens = Issue(request.FamilyId, family, claims.Claims!, request.Device, request.Policy, now);
+        family.PreviousRefreshJti = previous;
+        family.RotatedAt = now;
+        state.State.Requests[request.RequestId] = new RecentIssue { Tokens = tokens, ForgetAt = now + RequestMemory };
+
+        if (!await TryPersistAsync()) return new SessionDecision.Refused(SessionRefusal.VersionConflict);
+        return new SessionDecision.Issued(tokens, Replayed: false);
+    }
+
+    public async Task<bool> RevokeFamilyAsync(Guid familyId, string reason, CancellationToken cancellationToken)
+    {
+        ThrowIfPoisoned();
+        var now = time.GetUtcNow();
+        Prune(now);
+        if (!state.State.Families.TryGetValue(familyId, out var family)) return false;
+        RevokeFamily(familyId, family);
+        await PersistOrThrowAsync();
+        LogFamiliesRevoked(logger, UserId, 1, reason);
+        return true;
+    }
+
+    public async Task<int> LogoutAsync(Guid accessJti, DateTimeOffset accessExpiresAt, CancellationToken cancellationToken)
+    {
+        ThrowIfPoisoned();
+        var now = time.GetUtcNow();
+        Prune(now);
+        var revoked = RevokeAllFamilies();
+        if (accessExpiresAt > now) state.State.DeniedTokens[accessJti] = accessExpiresAt;
+        await PersistOrThrowAsync();
+        LogFamiliesRevoked(logger, UserId, revoked, "logout");
+        return revoked;
+    }
+
+    public Task<IReadOnlyList<SessionInfo>> ListSessionsAsync(Guid? currentAccessJti, CancellationToken cancellationToken)
+    {
+        ThrowIfPoisoned();
+        var now = time.GetUtcNow();
+        IReadOnlyList<SessionInfo> list = state.State.Families
+            .Where(pair => pair.Value.RefreshExpiresAt > now)
+            .OrderByDescending(pair => pair.Value.LastUsedAt)
+            .ThenBy(pair => pair.Key)
+            .Select(pair => new SessionInfo(pair.Key, pair.Value.ClientAppId, pair.Value.ClientAppName, pair.Value.WorkspaceId,
+                pair.Value.CreatedAt, pair.Value.LastUsedAt, pair.Value.Ip, pair.Value.UserAgent,
+                currentAccessJti is { } jti && pair.Value.AccessTokens.ContainsKey(jti)))
+            .ToArray();
+        return Task.FromResult(list);
+    }
+
+    private SessionDecision? Remembered(Guid requestId, DateTimeOffset now) =>
+        state.State.Requests.TryGetValue(requestId, out var done) && done.ForgetAt > now ? new SessionDecision.Issued(done.Tokens, Replayed: true) : null;
+
+    private IssuedTokens Issue(Guid familyId, RefreshFamily family, AccessClaims claims, SessionDevice device, SessionPolicy policy, DateTimeOffset now)
+    {
+        // iat is whole seconds; both tokens share it, and exp follows from it, so signing the record again is byte-identical.
+        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        var tokens = new IssuedTokens(familyId, issuedAt, Guid.NewGuid(), issuedAt + policy.RefreshLifetime, Guid.NewGuid(), issuedAt + policy.AccessLifetime, claims);
+        family.CurrentRefreshJti = tokens.RefreshJti;
+        family.RefreshExpiresAt = tokens.RefreshExpiresAt;
+        family.AccessTokens[tokens.AccessJti] = tokens.AccessExpiresAt;
+        family.LastUsedAt = now;
+        family.Ip = device.Ip;
+        family.UserAgent = device.UserAgent;
+        family.LastIssued = tokens;
+        return tokens;
+    }
+
+    private async Task<SessionDecision> RevokeForReuseAsync(Guid familyId, RefreshFamily family)
+    {
+        var deniedAccess = family.AccessTokens.Count;
+        RevokeFamily(familyId, family);
+        if (!await TryPersistAsync()) return new SessionDecision.Refused(SessionRefusal.VersionConflict);
+        LogReuse(logger, UserId, familyId, deniedAccess);
+        try
+        {
+            await ActivitySinks.Resolve(ServiceProvider).WriteAsync("refresh_token_reused", UserId, new { family_id = familyId, access_tokens_revoked = deniedAccess }, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The revocation is already durable; the audit row is best effort.
+            LogActivityFailed(logger, ex, UserId);
+        }
+        return new SessionDecision.Refused(SessionRefusal.Reused);
+    }
+
+    private sealed record ClaimsRead(AccessClaims? Claims, SessionRefusal? Refusal);
+
+    private async Task<ClaimsRead> ReadClaimsAsync(Guid workspaceId, CancellationToken cancellationToken)
+    {
+        if (state.State.Deactivated) return new ClaimsRead(null, SessionRefusal.UserInactive);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(DirectoryReadTimeout);
+        var (user, member) = await GrainSessionDirectory.Resolve(ServiceProvider).ReadAsync(GrainFactory, UserId, workspaceId, deadline.Token);
+        if (user is null) return new ClaimsRead(null, SessionRefusal.UserNotFound);
+        if (!user.IsActive) return new ClaimsRead(null, SessionRefusal.UserInactive);
+        if (!member.Exists) return new ClaimsRead(null, SessionRefusal.WorkspaceNotFound);
+        if (member.Role is not { } role) return new ClaimsRead(null, SessionRefusal.NotMember);
+        return new ClaimsRead(new AccessClaims(user.Email, user.Name, workspaceId, member.Slug, role.ToName(), member.Groups), null);
+    }
+
+    private void RevokeFamily(Guid familyId, RefreshFamily family)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (jti, expiresAt) in family.AccessTokens)
+        {
+            if (expiresAt > now) state.State.DeniedTokens[jti] = expiresAt;
+        }
+        state.State.Families.Remove(familyId);
+    }
+
+    private int RevokeAllFamilies()
+    {
+        var families = state.State.Families.ToArray();
+        foreach (var (id, family) in families) RevokeFamily(id, family);
+        return families.Length;
+    }
+
+    private int EvictBeyond(int max, Guid keep)
+    {
+        var evicted = 0;
+        while (state.State.Families.Count > Math.Max(1, max))
+        {
+            var (oldestId, oldest) = state.State.Families.Where(pair => pair.Key != keep).MinBy(pair => pair.Value.CreatedAt);
+            RevokeFamily(oldestId, oldest);
+            evicted++;
+        }
+        return evicted;
+    }
+
+    /// <summary>Keeps the state small: expired denylist entries, families, access jtis and request results go.</summary>
+    private void Prune(DateTimeOffset now)
+    {
+        var s = state.State;
+        foreach (var (jti, expiresAt) in s.DeniedTokens.ToArray())
+        {
+            if (expiresAt <= now) s.DeniedTokens.Remove(jti);
+        }
+        foreach (var (id, family) in s.Families.ToArray())
+        {
+            if (family.RefreshExpiresAt <= now)
+            {
+                s.Families.Remove(id);
+                continue;
+            }
+            foreach (var (jti, expiresAt) in family.AccessTokens.ToArray())
+            {
+                if (expiresAt <= now) family.AccessTokens.Remove(jti);
+            }
+        }
+        foreach (var (id, done) in s.Requests.ToArray())
+        {
+            if (done.ForgetAt <= now) s.Requests.Remove(id);
+        }
+    }
+
+    /// <summary>Writes state; false on a version conflict (another activation wrote first), after which this one deactivates.</summary>
+    private async Task<bool> TryPersistAsync()
+    {
+        try
+        {
+            // Not cancellable: once memory has changed, the write either completes or the activation is discarded.
+            await state.WriteStateAsync(CancellationToken.None);
+            return true;
+        }
+        catch (InconsistentStateException ex)
+        {
+            Poison();
+            LogVersionConflict(logger, ex, UserId);
+            return false;
+        }
+        catch
+        {
+            Poison();
+            throw;
+        }
+    }
+
+    private async Task PersistOrThrowAsync()
+    {
+        if (!await TryPersistAsync())
+            throw new StorageUnavailableException("Session state changed under a duplicate activation; retry.");
+    }
+
+    private void Poison()
+    {
+        poisoned = true;
+        DeactivateOnIdle();
+    }
+
+    private void ThrowIfPoisoned()
+    {
+        // Memory may disagree with storage: answer nothing until a fresh activation has reloaded it.
+        if (poisoned) throw new StorageUnavailableException("Session state is being reloaded; retry.");
     }
 }

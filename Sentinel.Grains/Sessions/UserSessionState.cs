@@ -13,4 +13,54 @@ public sealed class UserSessionState
     [Id(1)] public DateTimeOffset? RevokedBefore { get; set; }
 
     [Id(2)] public bool Deactivated { get; set; }
+
+    /// <summary>Live refresh-token families by family id (<c>fid</c>).</summary>
+    [Id(3)] public Dictionary<Guid, RefreshFamily> Families { get; set; } = [];
+
+    /// <summary>Results of recent issues by the edge's request id, so a retried call gets the same answer.</summary>
+    [Id(4)] public Dictionary<Guid, RecentIssue> Requests { get; set; } = [];
+}
+
+/// <summary>One refresh-token family: one device's sign-in into one workspace through one client app.</summary>
+[GenerateSerializer, Alias("sentinel.RefreshFamily")]
+public sealed class RefreshFamily
+{
+    [Id(0)] public Guid WorkspaceId { get; set; }
+
+    [Id(1)] public Guid? ClientAppId { get; set; }
+
+    [Id(2)] public string? ClientAppName { get; set; }
+
+    /// <summary>The only refresh jti of this family that may rotate.</summary>
+    [Id(3)] public Guid CurrentRefreshJti { get; set; }
+
+    [Id(4)] public DateTimeOffset RefreshExpiresAt { get; set; }
+
+    /// <summary>The jti rotated last, with <see cref="RotatedAt"/>: what the grace window recognises.</summary>
+    [Id(5)] public Guid? PreviousRefreshJti { get; set; }
+
+    [Id(6)] public DateTimeOffset? RotatedAt { get; set; }
+
+    /// <summary>Access jtis this family issued that have not expired yet, with their expiry: denylisted if the family is revoked.</summary>
+    [Id(7)] public Dictionary<Guid, DateTimeOffset> AccessTokens { get; set; } = [];
+
+    [Id(8)] public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(9)] public DateTimeOffset LastUsedAt { get; set; }
+
+    [Id(10)] public string? Ip { get; set; }
+
+    [Id(11)] public string? UserAgent { get; set; }
+
+    /// <summary>What the last issue signed; a grace-window replay signs it again.</summary>
+    [Id(12)] public IssuedTokens? LastIssued { get; set; }
+}
+
+/// <summary>A stored result for one request id, kept briefly.</summary>
+[GenerateSerializer, Alias("sentinel.RecentIssue")]
+public sealed class RecentIssue
+{
+    [Id(0)] public IssuedTokens Tokens { get; set; } = null!;
+
+    [Id(1)] public DateTimeOffset ForgetAt { get; set; }
 }

@@ -2,6 +2,7 @@ using Sentinel.Grains.Authorization;
 using Sentinel.Grains.ServiceApps;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 
 namespace Sentinel.Web.Auth;
 
@@ -29,6 +30,20 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
         if (identity is not null) context.Features.Set(identity);
         return identity;
     }
+
+    /// <summary>
+    /// Resolves a presented key before rate limiting, so calls authenticated by a service key count under the service
+    /// tier and never against the caller's IP (§8.5). An invalid key leaves the request to the per-IP tiers.
+    /// </summary>
+    public static IApplicationBuilder UseServiceKeyPrincipal(IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.Request.Headers.ContainsKey(Header) && !RateLimiting.RateLimitGate.IsExemptPath(context.Request.Path))
+        {
+            var identity = await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().TryResolveAsync(context);
+            if (identity is not null) context.SetRateLimitPrincipal(RateLimiting.RateLimitPrincipal.Service(identity.ServiceName));
+        }
+        await next(context);
+    });
 
     /// <summary>
     /// Key scheme: a valid key is required. The three refusals of §1.4: a key that does not resolve; no key and an

@@ -46,6 +46,19 @@ public static class ErrorCodes
     public const string AlreadyGroupMember = "already_group_member";
     public const string GroupMemberNotFound = "group_member_not_found";
 
+    // Sign-in and sessions (§3.2, §8.3)
+    public const string InvalidAuthorizationCode = "invalid_authorization_code";
+    public const string PkceRequired = "pkce_required";
+    public const string PkceFailed = "pkce_failed";
+    public const string CannotIssueTokens = "cannot_issue_tokens";
+    public const string InvalidRefreshToken = "invalid_refresh_token";
+    public const string SessionNotFound = "session_not_found";
+    public const string ProviderNotConfigured = "provider_not_configured";
+    public const string NotAuthenticated = "not_authenticated";
+    public const string NotAdmin = "not_admin";
+    public const string CsrfHeaderMissing = "csrf_header_missing";
+    public const string AuthenticationFailed = "authentication_failed";
+
     // Service context (§1.4) and authorization (§3.3, §3.7, §3.8)
     public const string MissingServiceKey = "missing_service_key";
     public const string ServiceKeyRequired = "service_key_required";

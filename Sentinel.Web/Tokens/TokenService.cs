@@ -93,6 +93,26 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         return (token, id, expiresAt);
     }
 
+    /// <summary>
+    /// Signs a token whose <c>jti</c>, <c>iat</c> and <c>exp</c> were decided elsewhere (the session grain). RS256 with
+    /// PKCS#1 v1.5 is deterministic, so the same inputs give the same token: a replay re-signs instead of storing tokens.
+    /// </summary>
+    public string MintExact(TokenKind kind, Guid subject, Guid jti, DateTimeOffset issuedAt, DateTimeOffset expiresAt, Action<JsonObject> claims)
+    {
+        var payload = new JsonObject
+        {
+            ["iss"] = settings.Issuer,
+            ["sub"] = subject.ToString(),
+            ["aud"] = Audience(kind),
+            ["type"] = TypeClaim(kind),
+            ["jti"] = jti.ToString(),
+            ["iat"] = issuedAt.ToUnixTimeSeconds(),
+            ["exp"] = expiresAt.ToUnixTimeSeconds(),
+        };
+        claims(payload);
+        return handler.CreateToken(payload.ToJsonString(), keys.Credentials);
+    }
+
     /// <summary>Verifies signature (by kid), audience, issuer and expiry with zero leeway, then the <c>type</c> claim.</summary>
     public async Task<TokenCheck> VerifyAsync(string token, TokenKind kind)
     {

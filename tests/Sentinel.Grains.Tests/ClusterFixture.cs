@@ -32,6 +32,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
             silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
             silo.Services.AddSingleton<TimeProvider>(Time);
+            // Session rules run against a fake directory and activity log: no PostgreSQL in grain tests.
+            silo.Services.AddSingleton<Sentinel.Grains.Sessions.ISessionDirectory>(Sessions.FakeSessionDirectory.Instance);
+            silo.Services.AddSingleton<Sentinel.Grains.Sessions.ISessionActivitySink>(Sessions.RecordingActivitySink.Instance);
         }
     }
 }

@@ -1,0 +1,96 @@
+using System.Globalization;
+using Sentinel.Grains.Sessions;
+using Sentinel.Web.Auth;
+using Sentinel.Web.Cluster;
+using Sentinel.Web.Errors;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.Validation;
+
+namespace Sentinel.Web.Sessions;
+
+/// <summary><c>/auth/refresh</c>, <c>/auth/logout</c> (§2.3, §2.4) and the sessions list (§8.3).</summary>
+public static partial class SessionsEndpoints
+{
+    /// <summary>Longest refresh token accepted (§3.2).</summary>
+    public const int MaxRefreshTokenLength = 4096;
+
+    public sealed record RefreshRequest(string? RefreshToken);
+
+    public sealed record SessionResponse(
+        Guid FamilyId, Guid? ClientAppId, string? ClientAppName, Guid WorkspaceId,
+        DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, string? Ip, string? UserAgent, bool Current)
+    {
+        public static SessionResponse From(SessionInfo s) =>
+            new(s.FamilyId, s.ClientAppId, s.ClientAppName, s.WorkspaceId, s.CreatedAt, s.LastUsedAt, s.Ip, s.UserAgent, s.Current);
+    }
+
+    public static IEndpointRouteBuilder MapSessionsEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/auth/refresh", RefreshAsync);
+        app.MapPost("/auth/logout", LogoutAsync);
+        var me = app.MapGroup("/users/me/sessions");
+        me.MapGet("", ListAsync);
+        me.MapDelete("/{family_id}", RevokeAsync);
+        return app;
+    }
+
+    public static async Task<IResult> RefreshAsync(RefreshRequest body, HttpContext context, TokenService tokens, SessionTokens sessionTokens,
+        SessionCalls sessions, IRefreshRateLimit limiter, ILogger<RefreshRequest> logger)
+    {
+        var v = new RequestValidator().Required("refresh_token", body.RefreshToken).Length("refresh_token", body.RefreshToken, 0, MaxRefreshTokenLength);
+        if (v.Failed) return v.Result();
+        context.Response.Headers.CacheControl = "no-store";
+
+        if (await tokens.VerifyAsync(body.RefreshToken!, TokenKind.Refresh) is not TokenCheck.Valid { Token: var token }
+            || !Guid.TryParse(token.Claim("fid"), out var familyId))
+            return Invalid();
+
+        if (await limiter.CheckAsync(context, token.Subject, familyId) is RefreshRateDecision.Limited limited)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return ApiErrors.Result(StatusCodes.Status429TooManyRequests, "Too many requests", ErrorCodes.RateLimited);
+        }
+
+        // One id for this request and every retry of it by this edge.
+        var request = new RotateRequest(Guid.NewGuid(), familyId, token.Jti, SessionTokens.Device(context), sessionTokens.Policy);
+        var decision = await sessions.DecideAsync(token.Subject, (grain, ct) => grain.RotateAsync(request, ct), context.RequestAborted);
+        switch (decision)
+        {
+            case SessionDecision.Issued issued:
+                return Results.Json(sessionTokens.Sign(token.Subject, issued.Tokens));
+            case SessionDecision.Refused { Reason: SessionRefusal.VersionConflict }:
+                return SessionCalls.Unavailable(context);
+            case SessionDecision.Refused refused:
+                LogRefused(logger, token.Subject, familyId, refused.Reason);
+                return Invalid();
+            default:
+                return Invalid();
+        }
+
+        static IResult Invalid() => ApiErrors.Result(StatusCodes.Status401Unauthorized, "Invalid refresh token", ErrorCodes.InvalidRefreshToken);
+    }
+
+    public static async Task<IResult> LogoutAsync(StrictBearer auth, HttpContext context, GrainCalls calls)
+    {
+        var token = auth.Caller.Token;
+        await calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(auth.Caller.UserId).LogoutAsync(token.Jti, token.ExpiresAt, ct), context.RequestAborted);
+        context.Response.Headers["Clear-Site-Data"] = "\"cookies\", \"storage\"";
+        return Results.Json(new { ok = true });
+    }
+
+    public static async Task<IResult> ListAsync(StrictBearer auth, HttpContext context, GrainCalls calls)
+    {
+        var sessions = await calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(auth.Caller.UserId).ListSessionsAsync(auth.Caller.Token.Jti, ct), context.RequestAborted);
+        return Results.Json(new { sessions = sessions.Select(SessionResponse.From) });
+    }
+
+    public static async Task<IResult> RevokeAsync(Guid family_id, StrictBearer auth, HttpContext context, GrainCalls calls)
+    {
+        // A family of another user is simply not in this user's grain: 404 either way.
+        var revoked = await calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(auth.Caller.UserId).RevokeFamilyAsync(family_id, "user", ct), context.RequestAborted);
+        return revoked ? Results.NoContent() : ApiErrors.Result(404, "Session not found", ErrorCodes.SessionNotFound);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refresh refused for user {UserId}, family {FamilyId}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, Guid userId, Guid familyId, SessionRefusal reason);
+}
