@@ -27,13 +27,7 @@ var figures = new Dictionary<string, object>();
 try
 {
     // The real processes. Rate limits are lifted so the limiter does not become the thing measured.
-    var limits = new Dictionary<string, string>
-    {
-        ["RATE_LIMIT_SERVICE"] = "100000000/minute",
-        ["RATE_LIMIT_AGGREGATE"] = "100000000/minute",
-        ["RATE_LIMIT_DEFAULT"] = "100000000/minute",
-        ["Logging__LogLevel__Sentinel"] = "Warning",
-    };
+    var limits = new Dictionary<string, string>(RateLimitTestSettings.Generous) { ["Logging__LogLevel__Sentinel"] = "Warning" };
     harness.StartSilo("silo", extra: limits);
     var (_, api) = harness.StartWeb("web", limits);
     using (var probe = new HttpClient())
