@@ -113,6 +113,16 @@ public sealed class AuthzResolveTests(AuthzFixture fx)
         Assert.False(jwt.TryGetPayloadValue<object>("groups", out _));
         Assert.False(jwt.TryGetPayloadValue<object>("email", out _));
 
+        // And by node jose (the JS SDKs' verifier) against the same JWKS document.
+        var jwksPath = Path.Combine(Directory.CreateTempSubdirectory("jwks-").FullName, "jwks.json");
+        await File.WriteAllTextAsync(jwksPath, await s.Http.GetStringAsync("/.well-known/jwks.json"));
+        var jose = await Tokens.IndependentVerifierTests.JoseAsync(jwksPath, authz, "sentinel:authz");
+        Assert.True(jose.ExitCode == 0, jose.Output);
+        var joseClaims = JsonDocument.Parse(jose.Output).RootElement.GetProperty("payload");
+        Assert.Equal(service.Name, joseClaims.GetProperty("svc").GetString());
+        Assert.Equal(person.Sub, joseClaims.GetProperty("idp_sub").GetString());
+        Assert.NotEqual(0, (await Tokens.IndependentVerifierTests.JoseAsync(jwksPath, authz, "sentinel:access")).ExitCode);
+
         // The token works on the dual-auth routes with its own service's key, and not with another's (§8.2).
         using (var check = await s.SendAsync(HttpMethod.Post, "/roles/check-action", service.Key, authz, new { service_name = service.Name, action = "docs:write", workspace_id = ws }))
             Assert.True((await Scenario.JsonAsync(check)).GetProperty("allowed").GetBoolean());

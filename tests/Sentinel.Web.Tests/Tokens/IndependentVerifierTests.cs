@@ -86,7 +86,7 @@ public sealed class IndependentVerifierTests(SentinelWebApplication app)
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
-    private static async Task<(int ExitCode, string Output)> JoseAsync(string jwksPath, string token, string audience)
+    internal static async Task<(int ExitCode, string Output)> JoseAsync(string jwksPath, string token, string audience)
     {
         var dir = Path.Combine(TestEnvironment.RepoRoot, "tests", "fixtures", "jose-verify");
         if (!Directory.Exists(Path.Combine(dir, "node_modules", "jose")))
