@@ -81,9 +81,9 @@ public static partial class SignInEndpoints
             await context.ChallengeAsync(scheme, properties);
             return Results.Empty;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
         {
-            // Typically the provider's discovery document could not be fetched.
+            // The discovery document could not be fetched, or a pushed authorization request (PAR) was refused.
             LogProviderUnreachable(logger, ex, provider);
             return HtmlCard.ServerError("Sign-in unavailable", "The identity provider could not be reached. Try again in a moment.");
         }
