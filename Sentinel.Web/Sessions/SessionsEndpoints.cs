@@ -35,7 +35,7 @@ public static partial class SessionsEndpoints
     }
 
     public static async Task<IResult> RefreshAsync(RefreshRequest body, HttpContext context, TokenService tokens, SessionTokens sessionTokens,
-        SessionCalls sessions, IRefreshRateLimit limiter, ILogger<RefreshRequest> logger)
+        SessionCalls sessions, IRefreshRateLimit limiter, ILoggerFactory loggers)
     {
         var v = new RequestValidator().Required("refresh_token", body.RefreshToken).Length("refresh_token", body.RefreshToken, 0, MaxRefreshTokenLength);
         if (v.Failed) return v.Result();
@@ -61,7 +61,7 @@ public static partial class SessionsEndpoints
             case SessionDecision.Refused { Reason: SessionRefusal.VersionConflict }:
                 return SessionCalls.Unavailable(context);
             case SessionDecision.Refused refused:
-                LogRefused(logger, token.Subject, familyId, refused.Reason);
+                LogRefused(loggers.CreateLogger("Sentinel.Web.Sessions"), token.Subject, familyId, refused.Reason);
                 return Invalid();
             default:
                 return Invalid();
