@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup start stop admin test stress bench drills migrate seed clean nuke
+.PHONY: help setup start stop admin test stress bench drills migrate seed create-admin clean nuke cluster cluster-stop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,11 +24,17 @@ admin: ## Make sure Web is up and print the admin panel's URL
 test: ## Bring up the databases, build, run every test project, print "N passed, N failed"
 	@bash scripts/test.sh
 
+cluster: ## N silos + M web behind a local proxy on one port: make cluster SILOS=3 WEB=2 (:9003, or :9080 if taken)
+	@SILOS=$(or $(SILOS),3) WEB=$(or $(WEB),2) bash scripts/cluster.sh start
+
+cluster-stop: ## Stop what `make cluster` started (processes, proxy, and the databases only if it started them)
+	@bash scripts/cluster.sh stop
+
 stress: ## Repeated race tests (RUNS=100)
 	@RUNS=$${RUNS:-100} bash scripts/stress.sh
 
-bench: ## Benchmarks (placeholder until the benchmark issues land)
-	@echo "No benchmarks yet: bench/ arrives with the sign-in, rate-limiting and authorization work."
+bench: ## Benchmarks; each prints its figures beside a baseline from the same run (ARGS passed to each)
+	@bash bench/ratelimit/run.sh $(ARGS)
 
 drills: ## Failure drills (placeholder until the scale-out issue lands)
 	@echo "No failure drills yet: they arrive with the scale-out issue."
@@ -36,8 +42,12 @@ drills: ## Failure drills (placeholder until the scale-out issue lands)
 migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
 	@bash scripts/migrate.sh
 
-seed: ## Development data for a local sign-in: alice and bob in workspace "demo", the /demo client app
+seed: ## Demo data: users alice/bob/admin, workspace "demo", the /demo client app, a service app (key printed once); idempotent
 	@bash scripts/seed.sh
+	@bash scripts/bootstrap.sh seed
+
+create-admin: ## Pre-provision an admin: make create-admin EMAIL=person@example.com
+	@bash scripts/bootstrap.sh create-admin "$(EMAIL)"
 
 clean: ## Stop the databases and delete their data
 	@bash scripts/stop.sh || true

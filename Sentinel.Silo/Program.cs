@@ -35,6 +35,15 @@ if (args.Contains("seed"))
     return 0;
 }
 
+// The production checklist, silo side: fatal when DEBUG=false, a warning otherwise.
+var checklist = SiloStartupChecks.Run(settings);
+if (checklist.Count > 0 && !settings.Debug)
+{
+    Console.Error.WriteLine("Sentinel.Silo refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", checklist));
+    return 2;
+}
+foreach (var warning in checklist) Console.Error.WriteLine($"warning: production check failed (allowed because DEBUG=true): {warning}");
+
 // The silo: membership on Redis, grain state on PostgreSQL, dashboard on DASHBOARD_PORT.
 builder.AddSentinelSilo(settings);
 

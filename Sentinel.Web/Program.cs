@@ -3,8 +3,11 @@ using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
 using Sentinel.Web.Auth;
+using Sentinel.Web.Authz;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Groups;
+using Sentinel.Web.Hardening;
+using Sentinel.Web.Observability;
 using Sentinel.Web.Health;
 using Sentinel.Web.Hosting;
 using Sentinel.Web.Json;
@@ -13,15 +16,21 @@ using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Users;
 using Sentinel.Web.Workspaces;
+using Sentinel.Web.RateLimiting;
 using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
 
 // Configuration: environment first, then .env in the working directory; every failure reported at once.
 builder.Configuration.AddDotEnvFile();
+
+// `Sentinel.Web create-admin EMAIL` and `Sentinel.Web seed` (make create-admin, make seed) talk to the cluster and exit.
+if (Sentinel.Web.Bootstrap.BootstrapCommands.IsCommand(args))
+    return await Sentinel.Web.Bootstrap.BootstrapCommands.RunAsync(args, builder.Configuration);
 var settings = WebSettings.FromConfiguration(builder.Configuration);
 var jwt = JwtSettings.FromConfiguration(builder.Configuration);
 var providers = ProviderSettings.FromConfiguration(builder.Configuration);
+var security = SecuritySettings.FromConfiguration(builder.Configuration, jwt.Issuer);
 var failures = new WebSettingsValidator().Validate(null, settings).Failures?.ToList() ?? [];
 failures.AddRange(jwt.Validate());
 failures.AddRange(providers.Errors);
@@ -32,6 +41,20 @@ if (failures.Count > 0)
     Console.Error.WriteLine("Sentinel.Web refuses to start:\n  - " + string.Join("\n  - ", failures));
     return 2;
 }
+
+// The production checklist: fatal when DEBUG=false (all failures at once), warnings when DEBUG=true.
+var checklist = StartupChecks.Run(builder.Configuration, settings, jwt, security);
+if (checklist.Count > 0 && !settings.Debug)
+{
+    Console.Error.WriteLine("Sentinel.Web refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", checklist));
+    return 2;
+}
+builder.Services.AddSingleton(security);
+
+// Logs: one JSON object per line (LOG_FORMAT), redacted (LOG_PII_REDACTION); metrics at /metrics.
+builder.Logging.AddSentinelLogging(builder.Configuration, security);
+builder.Services.AddSentinelMetrics();
+builder.Services.AddSentinelOpenApi(settings.Debug);
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(jwt);
 builder.Services.AddSingleton(providers);
@@ -69,6 +92,12 @@ builder.Services.AddSingleton<TokenService>();
 builder.Services.AddSingleton<BearerAuthenticator>();
 builder.Services.AddSingleton<ServiceKeyAuthenticator>();
 
+// Rate limits decided in one grain call per request (§8.5).
+builder.Services.AddSentinelRateLimiting(builder.Configuration, settings);
+
+// Authorization: entity permissions and RBAC from workspace grains, authz mode with IdP token validation.
+builder.Services.AddSentinelAuthorization(builder.Configuration);
+
 // Cookies written by one replica are readable by every other.
 builder.Services.AddSharedDataProtection(settings, redis);
 
@@ -76,13 +105,24 @@ builder.Services.AddSharedDataProtection(settings, redis);
 builder.Services.AddSentinelSignIn(providers, signIn);
 
 var app = builder.Build();
+foreach (var warning in checklist)
+    app.Logger.LogWarning("Production check failed (allowed because DEBUG=true): {Check}", warning);
 
+// Outer to inner: request id and access log, host filter, security headers, the contract's conventions.
+app.UseRequestLogging();
+app.UseHostFiltering(security);
+app.UseSecurityHeaders(security);
 app.UseSentinelConventions();
+ServiceKeyAuthenticator.UseServiceKeyPrincipal(app);
+app.UseSentinelRateLimiting();
+app.MapSentinelMetrics(security);
+app.MapSentinelOpenApi(settings.Debug);
 app.MapHealthEndpoints();
 app.MapTokenEndpoints();
 app.MapUsersEndpoints();
 app.MapWorkspacesEndpoints();
 app.MapGroupsEndpoints();
+app.MapSentinelAuthorization();
 app.MapAdminPanelEndpoints(settings.AdminPort);
 app.MapSentinelSignIn(signIn);
 

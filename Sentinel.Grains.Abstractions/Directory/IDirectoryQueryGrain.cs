@@ -8,6 +8,9 @@ public interface IDirectoryQueryGrain : IGrainWithIntegerKey
     /// <summary>The id of the user with this email (case-insensitive), or null.</summary>
     Task<Guid?> FindUserIdByEmailAsync(string email, CancellationToken cancellationToken = default);
 
+    /// <summary>The id of the workspace with this slug, or null.</summary>
+    Task<Guid?> FindWorkspaceIdBySlugAsync(string slug, CancellationToken cancellationToken = default);
+
     /// <summary>Every workspace of the user, in workspace creation order.</summary>
     Task<IReadOnlyList<UserWorkspace>> ListUserWorkspacesAsync(Guid userId, CancellationToken cancellationToken = default);
 

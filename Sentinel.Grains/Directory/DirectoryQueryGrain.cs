@@ -13,6 +13,13 @@ internal sealed class DirectoryQueryGrain(NpgsqlDataSource database) : Grain, ID
         return await cmd.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
+    public async Task<Guid?> FindWorkspaceIdBySlugAsync(string slug, CancellationToken cancellationToken)
+    {
+        await using var cmd = database.CreateCommand("SELECT id FROM workspaces WHERE slug = @slug");
+        cmd.Parameters.AddWithValue("slug", slug);
+        return await cmd.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
     public async Task<IReadOnlyList<UserWorkspace>> ListUserWorkspacesAsync(Guid userId, CancellationToken cancellationToken)
     {
         await using var cmd = database.CreateCommand(

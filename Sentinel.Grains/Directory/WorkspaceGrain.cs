@@ -108,6 +108,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
         workspace = null;
         members.Clear();
         groups.Clear();
+        ClearAuthorization();
         await RevokeSessionsAsync(formerMembers, cancellationToken);
         DeactivateOnIdle();
         return DirectoryResult<Done>.Ok(Done.Value);
@@ -223,6 +224,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
 
         members.Remove(userId);
         foreach (var group in groups.Values) group.Members.Remove(userId);
+        ForgetMemberGrants(userId);
         await RevokeSessionsAsync([userId], cancellationToken);
         return DirectoryResult<Done>.Ok(Done.Value);
     }
@@ -298,6 +300,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
         await ActivityLog.WriteAsync(connection, tx, "group_deleted", actor.UserId, "group", groupId, Id, new { name = group.Info.Name }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         groups.Remove(groupId);
+        ForgetGroupGrants(groupId);
         // Group membership is in tokens (the groups claim): members' sessions go, as on group member removal.
         await RevokeSessionsAsync(group.Members.ToArray(), cancellationToken);
         return DirectoryResult<Done>.Ok(Done.Value);
@@ -416,6 +419,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
             while (await reader.ReadAsync(cancellationToken))
                 if (groups.TryGetValue(reader.GetGuid(0), out var group)) group.Members.Add(reader.GetGuid(1));
         }
+        await LoadAuthorizationAsync(connection, cancellationToken);
     }
 
     private static DirectoryResult<T> Refused<T>(DirectoryError error) => DirectoryResult<T>.Refused(error);

@@ -38,6 +38,8 @@ public static class SiloHostingExtensions
 
         // Runs before the silo starts: hosted services start in registration order.
         builder.Services.AddHostedService(sp => new MigrationHostedService(database.ConnectionString, sp.GetRequiredService<ILogger<MigrationHostedService>>()));
+        // Rate-limit rows left by shutdowns or crashes for principals that never return.
+        builder.Services.AddHostedService<Sentinel.Grains.RateLimiting.RateLimitJanitor>();
 
         var redis = RedisUrl.Parse(settings.RedisUrl, settings.RedisTlsCaCert, settings.RedisTlsVerify);
         builder.UseOrleans(silo =>

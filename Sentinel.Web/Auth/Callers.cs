@@ -2,6 +2,7 @@ using System.Text.Json;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
 
 namespace Sentinel.Web.Auth;
@@ -74,6 +75,8 @@ public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
         var caller = new BearerCaller(token, token.Subject, workspaceId, token.Claim("wslug") ?? "", wrole, groups,
             token.Claim("email") ?? "", token.Claim("name") ?? "");
         context.Features.Set(caller);
+        // Per-user tiers (read, admin write, sensitive) are keyed by this user once the token verified.
+        context.SetRateLimitPrincipal(RateLimiting.RateLimitPrincipal.User(caller.UserId));
         return caller;
     }
 }

@@ -1,8 +1,18 @@
+using Sentinel.Grains.Authorization;
 using Sentinel.Grains.ServiceApps;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 
 namespace Sentinel.Web.Auth;
+
+/// <summary>How a request identified its service (§1.4 "service context").</summary>
+/// <param name="Identity">The service app.</param>
+/// <param name="ByOrigin">Identified by the <c>Origin</c> header alone: browser traffic, lower trust than a key (D10).</param>
+public sealed record ServiceContext(ServiceKeyIdentity Identity, bool ByOrigin)
+{
+    public string ServiceName => Identity.ServiceName;
+}
 
 /// <summary>Resolves <c>X-Service-Key</c> through <see cref="IServiceKeyGrain"/> (keyed by the key's SHA-256).</summary>
 public sealed class ServiceKeyAuthenticator(GrainCalls calls)
@@ -21,14 +31,91 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
         return identity;
     }
 
-    /// <summary>Key scheme: a valid key is required.</summary>
-    public async Task<ServiceKeyIdentity> RequireAsync(HttpContext context) =>
-        await TryResolveAsync(context) ?? throw ApiException.Unauthorized("Invalid or missing service API key", ErrorCodes.InvalidServiceKey);
+    /// <summary>
+    /// Resolves a presented key before rate limiting, so calls authenticated by a service key count under the service
+    /// tier and never against the caller's IP (§8.5). An invalid key leaves the request to the per-IP tiers.
+    /// </summary>
+    public static IApplicationBuilder UseServiceKeyPrincipal(IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.Request.Headers.ContainsKey(Header) && !RateLimiting.RateLimitGate.IsExemptPath(context.Request.Path))
+        {
+            var identity = await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().TryResolveAsync(context);
+            if (identity is not null) context.SetRateLimitPrincipal(RateLimiting.RateLimitPrincipal.Service(identity.ServiceName));
+        }
+        await next(context);
+    });
+
+    /// <summary>
+    /// Key scheme: a valid key is required. The three refusals of §1.4: a key that does not resolve; no key and an
+    /// unknown origin; no key but a known origin (origin identity is not enough here).
+    /// </summary>
+    public async Task<ServiceKeyIdentity> RequireAsync(HttpContext context)
+    {
+        var service = await ResolveContextAsync(context);
+        if (service.ByOrigin) throw ApiException.Unauthorized("Service key required", ErrorCodes.ServiceKeyRequired);
+        return service.Identity;
+    }
+
+    /// <summary>Service context: a key (which must be valid when sent), else an <c>Origin</c> listed by an active service app.</summary>
+    public async Task<ServiceContext> ResolveContextAsync(HttpContext context)
+    {
+        if (context.Features.Get<ServiceContext>() is { } known) return known;
+        ServiceContext service;
+        if (context.Request.Headers.ContainsKey(Header))
+        {
+            service = new ServiceContext(await TryResolveAsync(context)
+                ?? throw ApiException.Unauthorized("Invalid or missing service API key", ErrorCodes.InvalidServiceKey), ByOrigin: false);
+        }
+        else
+        {
+            var origin = context.Request.Headers.Origin.ToString();
+            var identity = origin.Length is > 0 and <= 2048
+                ? await calls.RunAsync((grains, ct) => grains.GetGrain<IAuthorizationLookupGrain>(0).FindServiceByOriginAsync(origin, ct), context.RequestAborted)
+                : null;
+            service = new ServiceContext(identity
+                ?? throw ApiException.Unauthorized("Missing service API key or unregistered origin", ErrorCodes.MissingServiceKey), ByOrigin: true);
+        }
+        context.Features.Set(service);
+        return service;
+    }
 }
 
 /// <summary>Binds a required service key: <c>(ServiceKey key, …)</c>.</summary>
 public sealed record ServiceKey(ServiceKeyIdentity Identity)
 {
-    public static async ValueTask<ServiceKey?> BindAsync(HttpContext context) =>
+    public string ServiceName => Identity.ServiceName;
+
+    public static async ValueTask<ServiceKey?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
+
+    /// <summary>For handlers that bind their body first (§1.3: malformed JSON answers 422 before authentication).</summary>
+    public static async Task<ServiceKey> AuthenticateAsync(HttpContext context) =>
         new(await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().RequireAsync(context));
+}
+
+/// <summary>Binds the service context of <c>/authz/resolve</c>: a key, else a registered <c>Origin</c>.</summary>
+public sealed record ServiceCaller(ServiceContext Context)
+{
+    public static async ValueTask<ServiceCaller?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
+
+    /// <summary>For handlers that bind their body first (§1.3).</summary>
+    public static async Task<ServiceCaller> AuthenticateAsync(HttpContext context) =>
+        new(await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().ResolveContextAsync(context));
+}
+
+/// <summary>
+/// Dual scheme (§1.4, §8.2): a valid service key, and a bearer that is an access token or an authz token minted for that
+/// same service (D11). Revocation and deactivation are checked for both kinds (D9).
+/// </summary>
+public sealed record ServiceUser(ServiceKeyIdentity Service, BearerCaller Caller)
+{
+    public static async ValueTask<ServiceUser?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
+
+    /// <summary>For handlers that bind their body first (§1.3).</summary>
+    public static async Task<ServiceUser> AuthenticateAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var key = await services.GetRequiredService<ServiceKeyAuthenticator>().RequireAsync(context);
+        var caller = await services.GetRequiredService<BearerAuthenticator>().FlexibleAsync(context, () => Task.FromResult<string?>(key.ServiceName));
+        return new ServiceUser(key, caller);
+    }
 }

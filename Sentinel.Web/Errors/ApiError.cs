@@ -58,6 +58,36 @@ public static class ErrorCodes
     public const string NotAdmin = "not_admin";
     public const string CsrfHeaderMissing = "csrf_header_missing";
     public const string AuthenticationFailed = "authentication_failed";
+
+    // Service context (§1.4) and authorization (§3.3, §3.7, §3.8)
+    public const string MissingServiceKey = "missing_service_key";
+    public const string ServiceKeyRequired = "service_key_required";
+    public const string CrossWorkspace = "cross_workspace";
+    public const string PermissionNotFound = "permission_not_found";
+    public const string ResourceNotFound = "resource_not_found";
+    public const string ResourceConflict = "resource_conflict";
+    public const string OwnerNotFound = "owner_not_found";
+    public const string NotOwnerOrAdmin = "not_owner_or_admin";
+    public const string GranteeNotMember = "grantee_not_member";
+    public const string GroupNotInWorkspace = "group_not_in_workspace";
+    public const string ShareNotFound = "share_not_found";
+    public const string DuplicateAction = "duplicate_action";
+    public const string UnsupportedProvider = "unsupported_provider";
+    public const string IdpTokenExpired = "idp_token_expired";
+    public const string IdpTokenInvalid = "idp_token_invalid";
+    public const string EmailNotVerified = "email_not_verified";
+    public const string EmailLinkedElsewhere = "email_linked_elsewhere";
+    public const string GitHubTokenInvalid = "github_token_invalid";
+    public const string GitHubEmailsUnavailable = "github_emails_unavailable";
+    public const string IdpUnavailable = "idp_unavailable";
+    public const string UserInactive = "user_inactive";
+    public const string ProxyNotSupported = "proxy_not_supported";
+    public const string GitHubNotConfigured = "github_not_configured";
+    public const string RedirectNotAllowed = "redirect_not_allowed";
+    public const string IdpSessionMissing = "idp_session_missing";
+    public const string IdpStateMismatch = "idp_state_mismatch";
+    public const string GitHubExchangeFailed = "github_exchange_failed";
+    public const string GitHubOAuthError = "github_oauth_error";
 }
 
 /// <summary>Writes error bodies in one place, so every endpoint answers the same shape.</summary>

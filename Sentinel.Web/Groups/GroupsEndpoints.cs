@@ -1,7 +1,9 @@
 using Sentinel.Grains.Directory;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Validation;
+using Sentinel.Grains.RateLimiting;
 using Sentinel.Web.Workspaces;
 
 namespace Sentinel.Web.Groups;
@@ -23,10 +25,10 @@ public static class GroupsEndpoints
     {
         var group = app.MapGroup("/workspaces/{workspace_id}/groups");
         group.MapPost("", CreateAsync);
-        group.MapGet("", ListAsync);
+        group.MapGet("", ListAsync).WithRateLimitTier(RateLimitTier.Read).DecideRateLimitInEndpoint().AddRateLimitFilter();
         group.MapPatch("/{group_id}", UpdateAsync);
         group.MapDelete("/{group_id}", DeleteAsync);
-        group.MapGet("/{group_id}/members", ListMembersAsync);
+        group.MapGet("/{group_id}/members", ListMembersAsync).WithRateLimitTier(RateLimitTier.Read).DecideRateLimitInEndpoint().AddRateLimitFilter();
         group.MapPost("/{group_id}/members/{member_user_id}", AddMemberAsync);
         group.MapDelete("/{group_id}/members/{member_user_id}", RemoveMemberAsync);
         return group;

@@ -16,6 +16,13 @@ public sealed partial class RequestValidator
 
     public IResult Result() => ApiErrors.Result422(items);
 
+    /// <summary>Adds an item built elsewhere (nested locations such as <c>["body","checks",3,"action"]</c>).</summary>
+    public RequestValidator Add(ValidationItem item)
+    {
+        items.Add(item);
+        return this;
+    }
+
     /// <summary>A required body field that was absent or null.</summary>
     public RequestValidator Required(string field, object? value, string where = "body")
     {

@@ -50,6 +50,11 @@ public sealed class ClusterHarness(string purpose) : IAsyncDisposable
         env["SERVICE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["ADMIN_PORT"] = TestEnvironment.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["BASE_URL"] = TestTokens.Issuer;
+        // Development mode for plain-http tests: the production checklist only warns. Its own tests run DEBUG=false.
+        env["DEBUG"] = "true";
+        env["ALLOWED_HOSTS"] = "127.0.0.1,localhost";
+        env["SESSION_SECRET_KEY"] = "test-session-secret-" + ClusterId;
+        foreach (var (k, v) in RateLimitTestSettings.Generous) env[k] = v;
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) env[k] = v;
         var process = SentinelProcess.Start("Web", name, env);
         processes.Add(process);

@@ -24,6 +24,21 @@ public static class TestEnvironment
     public static string Configuration => Environment.GetEnvironmentVariable("SENTINEL_TEST_CONFIGURATION")
         ?? (typeof(TestEnvironment).Assembly.Location.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug");
 
+    /// <summary>StackExchange.Redis options for the test Redis (TLS, verified against the project's CA).</summary>
+    public static StackExchange.Redis.ConfigurationOptions RedisOptions() =>
+        Sentinel.Configuration.RedisUrl.Parse(RedisUrl, CaCert, CaCert is null ? "none" : "required");
+
+    /// <summary>How many independent rounds each race test runs: 1 in <c>make test</c>, 100 in <c>make stress</c>.</summary>
+    public static int RaceRounds => int.TryParse(Environment.GetEnvironmentVariable("SENTINEL_RACE_ROUNDS"), out var n) && n > 0 ? n : 1;
+
+    /// <summary>Theory data 1..<see cref="RaceRounds"/>, so each round is reported as its own test.</summary>
+    public static Xunit.TheoryData<int> RaceRoundData()
+    {
+        var data = new Xunit.TheoryData<int>();
+        for (var i = 1; i <= RaceRounds; i++) data.Add(i);
+        return data;
+    }
+
     public static string NewClusterId(string purpose) => $"test-{purpose}-{Guid.NewGuid():N}"[..Math.Min(40, 14 + purpose.Length + 32)];
 
     /// <summary>A loopback port that was free a moment ago.</summary>

@@ -18,6 +18,9 @@ namespace Sentinel.Web.Tests;
 /// </summary>
 public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    /// <summary>The grains' and the edge's clock in web tests: the wall clock, which rate-limit tests may move forward.</summary>
+    public static readonly ShiftableTimeProvider Time = new();
+
     public TestCluster Cluster { get; private set; } = null!;
 
     /// <summary>When set, the edge behaves as if no silo were reachable.</summary>
@@ -38,8 +41,11 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ADMIN_PORT", "9004");
+        foreach (var (key, value) in RateLimitTestSettings.Generous) builder.UseSetting(key, value);
         builder.UseSetting("JWT_PRIVATE_KEY_PATH", TestKeys.PrivateKeyPath);
         builder.UseSetting("BASE_URL", TestTokens.Issuer);
+        builder.UseSetting("DEBUG", "true");
+        builder.UseSetting("SESSION_SECRET_KEY", "web-tests-session-secret-0123456789");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
@@ -68,8 +74,8 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
             silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
             // Inert unless a test arms it: loses the reply of a completed call, for the edge's retry.
             silo.AddIncomingGrainCallFilter<Sessions.DroppedReplies>();
-            // Tokens are minted with the wall clock, so the grains read it too.
-            silo.Services.AddSingleton(TimeProvider.System);
+            // Tokens are minted with the wall clock, so the grains read it too (shifted forward by rate-limit tests).
+            silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(TestConnection.ConnectionString()));
         }
     }

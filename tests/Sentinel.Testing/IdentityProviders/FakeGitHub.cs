@@ -74,7 +74,7 @@ public class FakeGitHub : IAsyncLifetime, IAsyncDisposable
 
     private sealed record PendingCode(string Login, string? RedirectUri, string Scope, string? CodeChallenge, DateTimeOffset Expires);
 
-    private sealed record IssuedToken(string Login, string Scope);
+    private sealed record IssuedToken(string Login, string Scope, string ClientId);
 
     public FakeGitHub() : this(new FakeGitHubOptions()) { }
 
@@ -118,12 +118,16 @@ public class FakeGitHub : IAsyncLifetime, IAsyncDisposable
 
     public void AddUser(GitHubUser user) => users[user.Login] = user;
 
-    /// <summary>An access token for <paramref name="login"/> without the browser dance (for <c>/authz/resolve</c> tests).</summary>
-    public string IssueAccessToken(string login, string scope = "read:user user:email")
+    /// <summary>
+    /// An access token for <paramref name="login"/> without the browser dance (for <c>/authz/resolve</c> tests). By default
+    /// it belongs to this fake's OAuth app; <paramref name="clientId"/> mints one for another app (D5 tests): the API
+    /// accepts it, but <c>POST /applications/{our client id}/token</c> does not.
+    /// </summary>
+    public string IssueAccessToken(string login, string scope = "read:user user:email", string? clientId = null)
     {
         if (!users.ContainsKey(login)) throw new ArgumentException($"Unknown GitHub user {login}.", nameof(login));
         var token = "gho_" + RandomToken();
-        tokens[token] = new IssuedToken(login, scope);
+        tokens[token] = new IssuedToken(login, scope, clientId ?? options.ClientId);
         return token;
     }
 
@@ -150,6 +154,7 @@ public class FakeGitHub : IAsyncLifetime, IAsyncDisposable
         app.MapPost("/login/oauth/access_token", (Func<HttpContext, Task<IResult>>)AccessToken);
         app.MapGet("/api/user", (Func<HttpContext, IResult>)User);
         app.MapGet("/api/user/emails", (Func<HttpContext, IResult>)Emails);
+        app.MapPost("/api/applications/{client_id}/token", (Func<HttpContext, string, Task<IResult>>)CheckToken);
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -248,7 +253,7 @@ public class FakeGitHub : IAsyncLifetime, IAsyncDisposable
         }
 
         var token = "gho_" + RandomToken();
-        tokens[token] = new IssuedToken(pending.Login, pending.Scope);
+        tokens[token] = new IssuedToken(pending.Login, pending.Scope, options.ClientId);
         return Answer(("access_token", token), ("token_type", "bearer"), ("scope", pending.Scope));
     }
 
@@ -283,6 +288,42 @@ public class FakeGitHub : IAsyncLifetime, IAsyncDisposable
             ["verified"] = e.Verified,
             ["visibility"] = e.Primary ? e.Visibility : null,
         }));
+    }
+
+    /// <summary>
+    /// GitHub's "check a token" (<c>POST /applications/{client_id}/token</c>, Basic auth with the app's id and secret,
+    /// JSON <c>{"access_token"}</c>): 200 with the token's app and user when it was issued to that app, else 404.
+    /// </summary>
+    private async Task<IResult> CheckToken(HttpContext context, string client_id)
+    {
+        var notFound = Results.Json(new { message = "Not Found", documentation_url = "https://docs.github.com/rest/apps/oauth-applications#check-a-token", status = "404" }, statusCode: 404);
+        var authorization = context.Request.Headers.Authorization.ToString();
+        string? id = null, secret = null;
+        if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..].Trim()));
+                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0) (id, secret) = (decoded[..colon], decoded[(colon + 1)..]);
+            }
+            catch (FormatException)
+            {
+            }
+        }
+        if (id != client_id || id != options.ClientId || !FixedTimeEquals(secret, options.ClientSecret)) return notFound;
+        var parameters = await ReadParametersAsync(context.Request);
+        if (parameters.GetValueOrDefault("access_token") is not { Length: > 0 } token)
+            return Results.Json(new { message = "Invalid request.\n\n\"access_token\" wasn't supplied.", status = "422" }, statusCode: 422);
+        if (!tokens.TryGetValue(token, out var issued) || issued.ClientId != client_id || !users.TryGetValue(issued.Login, out var user)) return notFound;
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["id"] = Math.Abs(token.GetHashCode(StringComparison.Ordinal)),
+            ["token"] = token,
+            ["app"] = new Dictionary<string, object?> { ["client_id"] = issued.ClientId, ["name"] = "Sentinel (fake)", ["url"] = OAuthBaseUrl },
+            ["scopes"] = issued.Scope.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries),
+            ["user"] = new Dictionary<string, object?> { ["login"] = user.Login, ["id"] = user.Id },
+        });
     }
 
     private IResult? Authenticate(HttpContext context, out GitHubUser? user, out IssuedToken? token)

@@ -1,0 +1,45 @@
+using Sentinel.Grains.ServiceApps;
+
+namespace Sentinel.Grains.Authorization;
+
+/// <summary>
+/// Stateless lookups for the authorization edge, from any silo (use key 0): which workspace holds an ACL, which service
+/// app an <c>Origin</c> belongs to, and which redirect origins are allowed. The answers route a request to the
+/// workspace grain, which decides from memory.
+/// </summary>
+public interface IAuthorizationLookupGrain : IGrainWithIntegerKey
+{
+    /// <summary>The workspace and service of the ACL with this id, or null.</summary>
+    Task<ResourceLocation?> FindPermissionAsync(Guid permissionId, CancellationToken cancellationToken = default);
+
+    /// <summary>The workspace of a resource's ACL, or null.</summary>
+    Task<ResourceLocation?> FindResourceAsync(ResourceRef resource, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The active service app whose <c>allowed_origins</c> lists <paramref name="origin"/> exactly; when several do, the
+    /// oldest (by creation, then id), so duplicates resolve the same way every time (D10).
+    /// </summary>
+    Task<ServiceKeyIdentity?> FindServiceByOriginAsync(string origin, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether <paramref name="origin"/> (scheme://host[:port]) is an allowed origin of an active service app, or the
+    /// origin of a redirect URI of an active client app: where the GitHub IdP proxy may send a token.
+    /// </summary>
+    Task<bool> IsAllowedRedirectOriginAsync(string origin, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The service-action catalog (use key 0; stateless). Registration is an idempotent upsert settled by the
+/// (service, action) unique constraint, so concurrent registrations from several replicas of a service agree.
+/// </summary>
+public interface IServiceActionRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Upserts actions of <paramref name="serviceName"/>: existing ones first (description replaced when one is given),
+    /// then new ones, each group in request order. A duplicate in the request is refused.
+    /// </summary>
+    Task<AuthorizationResult<IReadOnlyList<ServiceActionInfo>>> RegisterAsync(string serviceName, IReadOnlyList<ActionDefinition> actions, CancellationToken cancellationToken = default);
+
+    /// <summary>Actions by service then action; all services when <paramref name="serviceName"/> is null.</summary>
+    Task<IReadOnlyList<ServiceActionInfo>> ListAsync(string? serviceName, CancellationToken cancellationToken = default);
+}

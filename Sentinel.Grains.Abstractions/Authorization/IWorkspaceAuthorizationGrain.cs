@@ -1,0 +1,115 @@
+using Orleans.Concurrency;
+using Sentinel.Grains.Directory;
+
+namespace Sentinel.Grains.Authorization;
+
+/// <summary>
+/// Authorization of one workspace (keyed by workspace id), answered from memory. The same activation as
+/// <see cref="IWorkspaceGrain"/>: members, groups, RBAC roles and ACLs are one aggregate with one writer, so a
+/// membership change and the grants it removes are applied together, and no check runs against a half-applied write.
+/// <para>
+/// Reads are <see cref="AlwaysInterleaveAttribute"/>: they finish in one turn without awaiting, so they never observe a
+/// write between its database commit and its memory update, and they do not queue behind a write's I/O. A write
+/// commits to PostgreSQL first and updates memory before it returns: a check that starts after the write returns sees it.
+/// </para>
+/// </summary>
+public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
+{
+    /// <summary>
+    /// Evaluates each check in order (§4.3). The caller's role is the stricter of <see cref="Actor.TokenRole"/> and the
+    /// current membership, and groups are the current group memberships (authz tokens carry none); a non-member is
+    /// denied everything.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<bool>> CheckPermissionsAsync(Actor caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken = default);
+
+    /// <summary>Resources of one service and type the caller may act on (§4.4).</summary>
+    [AlwaysInterleave]
+    Task<AccessibleResources> GetAccessibleAsync(Actor caller, string serviceName, string resourceType, AclPermission action, int? limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a role of the member (assigned to them or to one of their groups) grants the action (§4.5).</summary>
+    [AlwaysInterleave]
+    Task<ActionCheck> CheckActionAsync(Guid userId, string serviceName, string action, CancellationToken cancellationToken = default);
+
+    /// <summary>Distinct actions of one service the member's roles grant.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<string>> GetUserActionsAsync(Guid userId, string serviceName, CancellationToken cancellationToken = default);
+
+    /// <summary>The workspace, the member's role and their actions for <paramref name="serviceName"/>; null for a non-member or unknown workspace.</summary>
+    [AlwaysInterleave]
+    Task<AuthzContext?> GetAuthzContextAsync(Guid userId, string serviceName, CancellationToken cancellationToken = default);
+
+    /// <summary>The ACL of a resource of this workspace, or null.</summary>
+    [AlwaysInterleave]
+    Task<AclInfo?> GetResourceAsync(ResourceRef resource, CancellationToken cancellationToken = default);
+
+    /// <summary>The ACL with this id, when it belongs to this workspace; else null.</summary>
+    [AlwaysInterleave]
+    Task<AclInfo?> GetPermissionAsync(Guid permissionId, CancellationToken cancellationToken = default);
+
+    /// <summary>The ACL with owner, grantee and granter names; null when the resource is not in this workspace.</summary>
+    [AlwaysInterleave]
+    Task<EnrichedAcl?> GetEnrichedResourceAsync(ResourceRef resource, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Registers a resource. An existing row of this workspace and owner is returned unchanged (idempotent); one of
+    /// another workspace or owner is a <see cref="AuthorizationError.ResourceConflict"/>.
+    /// </summary>
+    Task<AuthorizationResult<AclInfo>> RegisterResourceAsync(ResourceRef resource, Guid ownerId, AclVisibility visibility, Audit? audit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes a resource's visibility.</summary>
+    Task<AuthorizationResult<AclInfo>> SetVisibilityAsync(Guid permissionId, AclVisibility visibility, Audit? audit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Shares with a member or a group, or changes an existing share's level (view ↔ edit, D20). With a
+    /// <paramref name="sharer"/>, only the owner or a workspace admin or owner may share; null skips that rule (admin API).
+    /// </summary>
+    Task<AuthorizationResult<AclShareInfo>> ShareAsync(Guid permissionId, Actor? sharer, GranteeType granteeType, Guid granteeId, AclPermission permission, Audit? audit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a share.</summary>
+    Task<AuthorizationResult<Done>> UnshareAsync(Guid permissionId, GranteeType granteeType, Guid granteeId, Audit? audit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a resource's ACL and its shares.</summary>
+    Task<AuthorizationResult<Done>> DeleteResourceAsync(ResourceRef resource, Audit? audit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>RBAC roles of this workspace, by creation.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<RoleInfo>> ListRolesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a role.</summary>
+    Task<AuthorizationResult<RoleInfo>> CreateRoleAsync(string name, string? description, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames or re-describes a role (null leaves a field as it is).</summary>
+    Task<AuthorizationResult<RoleInfo>> UpdateRoleAsync(Guid roleId, string? name, string? description, bool descriptionSet, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a role with its action grants and assignments.</summary>
+    Task<AuthorizationResult<Done>> DeleteRoleAsync(Guid roleId, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Grants service actions to a role; all or nothing.</summary>
+    Task<AuthorizationResult<Done>> AddRoleActionsAsync(Guid roleId, IReadOnlyList<Guid> serviceActionIds, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes a service action away from a role.</summary>
+    Task<AuthorizationResult<Done>> RemoveRoleActionAsync(Guid roleId, Guid serviceActionId, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Assigns a role to a workspace member (D19: members only).</summary>
+    Task<AuthorizationResult<Done>> AssignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a role from a user.</summary>
+    Task<AuthorizationResult<Done>> UnassignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Assigns a role to a group of this workspace: every member of the group gets its actions.</summary>
+    Task<AuthorizationResult<Done>> AssignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a role from a group.</summary>
+    Task<AuthorizationResult<Done>> UnassignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reloads roles and ACLs from the tables. For changes made outside this grain across many workspaces (service-app
+    /// deletion purging ACLs, service-action deletion); call it on each affected workspace before acknowledging them.
+    /// </summary>
+    Task ReloadAuthorizationAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sizes of the in-memory state and how long it took to load.</summary>
+    [AlwaysInterleave]
+    Task<AuthorizationFootprint> GetFootprintAsync(CancellationToken cancellationToken = default);
+}

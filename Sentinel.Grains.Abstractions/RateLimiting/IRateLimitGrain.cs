@@ -1,0 +1,73 @@
+namespace Sentinel.Grains.RateLimiting;
+
+/// <summary>
+/// The limiter of one principal (key: see <see cref="RateLimitKeys"/>), holding every tier's bucket for it. Decisions are
+/// made in memory by the single activation of the key, so they hold exactly across every Web replica.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>One call per request.</b> The edge sends every bucket that applies in one call. When a request involves a second
+/// principal (a user's read tier plus the per-IP aggregate, say), the edge calls the more specific principal's grain and
+/// names the other in <see cref="RateLimitRequest.AlsoKey"/>: this grain decides its own buckets, and only if they conform
+/// asks the other grain, then commits. IP and service grains never chain, so calls can't form a cycle.
+/// </para>
+/// <para>
+/// <b>All or nothing.</b> A request is admitted only if every bucket conforms; a refused request consumes nothing.
+/// </para>
+/// <para>
+/// <b>Storage.</b> State is written behind, never per request: at most every couple of seconds, and on deactivation. Only
+/// buckets with more than a couple of seconds of backlog are stored; when none is left the stored row is deleted.
+/// </para>
+/// </remarks>
+public interface IRateLimitGrain : IGrainWithStringKey
+{
+    /// <summary>Decides one request against every bucket of <paramref name="request"/>, and commits it when all conform.</summary>
+    Task<RateLimitDecision> CheckAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One bucket of a principal: a tier, qualified when the tier is per route or per service.</summary>
+/// <param name="Name">Unique within the principal, e.g. <c>aggregate</c> or <c>default:/users/me</c>. Stored as a JSON key.</param>
+/// <param name="Rule">The rate. Sent with each request, so the edge's configuration is the only one.</param>
+[GenerateSerializer, Immutable, Alias("sentinel.RateLimitBucket")]
+public sealed record RateLimitBucket(
+    [property: Id(0)] string Name,
+    [property: Id(1)] RateLimitRule Rule);
+
+/// <summary>The buckets of one request.</summary>
+/// <param name="Buckets">The called grain's own buckets.</param>
+/// <param name="AlsoKey">Another principal whose buckets must conform too (the called grain asks it), or null.</param>
+/// <param name="AlsoBuckets">The buckets of <paramref name="AlsoKey"/>.</param>
+[GenerateSerializer, Immutable, Alias("sentinel.RateLimitRequest")]
+public sealed record RateLimitRequest(
+    [property: Id(0)] IReadOnlyList<RateLimitBucket> Buckets,
+    [property: Id(1)] string? AlsoKey = null,
+    [property: Id(2)] IReadOnlyList<RateLimitBucket>? AlsoBuckets = null);
+
+/// <summary>Where one bucket stands after a decision.</summary>
+/// <param name="Remaining">Requests that would be admitted now, back to back.</param>
+/// <param name="Reset">Until the bucket is full again.</param>
+/// <param name="Wait">Until the next request conforms; zero when <paramref name="Remaining"/> is positive.</param>
+[GenerateSerializer, Immutable, Alias("sentinel.RateLimitBucketState")]
+public sealed record RateLimitBucketState(
+    [property: Id(0)] int Remaining,
+    [property: Id(1)] TimeSpan Reset,
+    [property: Id(2)] TimeSpan Wait);
+
+/// <summary>
+/// The verdict on one request: <see cref="Allowed"/> or <see cref="Limited"/>. <see cref="Buckets"/> lists the state of
+/// the own buckets, then those of the chained principal when it was asked (a request refused by its own buckets never
+/// reaches the chained grain).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sentinel.RateLimitDecision")]
+public abstract record RateLimitDecision([property: Id(0)] IReadOnlyList<RateLimitBucketState> Buckets)
+{
+    /// <summary>Admitted and counted in every bucket.</summary>
+    [GenerateSerializer, Immutable, Alias("sentinel.RateLimitDecision.Allowed")]
+    public sealed record Allowed(IReadOnlyList<RateLimitBucketState> Buckets) : RateLimitDecision(Buckets);
+
+    /// <summary>Refused; nothing was counted.</summary>
+    /// <param name="RetryAfter">The earliest time a retry could be admitted, if nothing else used the buckets.</param>
+    /// <param name="Buckets">As on the base.</param>
+    [GenerateSerializer, Immutable, Alias("sentinel.RateLimitDecision.Limited")]
+    public sealed record Limited([property: Id(0)] TimeSpan RetryAfter, IReadOnlyList<RateLimitBucketState> Buckets) : RateLimitDecision(Buckets);
+}

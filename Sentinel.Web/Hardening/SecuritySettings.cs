@@ -1,0 +1,53 @@
+namespace Sentinel.Web.Hardening;
+
+/// <summary>The seed's production checklist settings (deployment page, API.md §5, §8.6).</summary>
+public sealed class SecuritySettings
+{
+    /// <summary><c>COOKIE_SECURE</c>: Secure cookies and HSTS. Default: false (refused when <c>DEBUG=false</c>).</summary>
+    public bool CookieSecure { get; init; }
+
+    /// <summary><c>ALLOWED_HOSTS</c>: comma list, <c>*.suffix</c> allowed; empty ⇒ the hosts of BASE_URL and ADMIN_URL; <c>*</c> turns the check off.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary><c>CORS_ORIGINS</c>: static origins. Default: <c>http://localhost:3000,http://localhost:9101</c>.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    /// <summary><c>ADMIN_URL</c>. Default: <c>http://localhost:9004</c>.</summary>
+    public string AdminUrl { get; init; } = "http://localhost:9004";
+
+    /// <summary><c>FRONTEND_URL</c>. Default: <c>http://localhost:3000</c>.</summary>
+    public string FrontendUrl { get; init; } = "http://localhost:3000";
+
+    /// <summary><c>LOG_PII_REDACTION</c>. Default: true; may not be false when <c>DEBUG=false</c>.</summary>
+    public bool PiiRedaction { get; init; } = true;
+
+    /// <summary><c>LOG_FORMAT</c>: <c>json</c> (default) or <c>console</c>.</summary>
+    public string LogFormat { get; init; } = "json";
+
+    /// <summary><c>METRICS_ALLOWED_NETWORKS</c>: CIDRs allowed to read <c>/metrics</c>. Default: empty = anyone who reaches it.</summary>
+    public IReadOnlyList<string> MetricsAllowedNetworks { get; init; } = [];
+
+    public static SecuritySettings FromConfiguration(IConfiguration c, string baseUrl)
+    {
+        static IReadOnlyList<string> List(string? value) =>
+            (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var adminUrl = (c["ADMIN_URL"] is { Length: > 0 } a ? a : "http://localhost:9004").TrimEnd('/');
+        var hosts = List(c["ALLOWED_HOSTS"]);
+        if (hosts.Count == 0)
+            hosts = new[] { baseUrl, adminUrl }.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.Host : null)
+                .Where(h => h is not null).Select(h => h!).Distinct().ToArray();
+        return new SecuritySettings
+        {
+            CookieSecure = Hosting.WebSettings.Bool(c, "COOKIE_SECURE", false),
+            AllowedHosts = hosts.Count == 0 ? ["*"] : hosts,
+            CorsOrigins = c["CORS_ORIGINS"] is { } cors ? List(cors) : ["http://localhost:3000", "http://localhost:9101"],
+            AdminUrl = adminUrl,
+            FrontendUrl = c["FRONTEND_URL"] is { Length: > 0 } f ? f : "http://localhost:3000",
+            PiiRedaction = Hosting.WebSettings.Bool(c, "LOG_PII_REDACTION", true),
+            LogFormat = (c["LOG_FORMAT"] ?? "json").Trim().ToLowerInvariant(),
+            MetricsAllowedNetworks = List(c["METRICS_ALLOWED_NETWORKS"]),
+        };
+    }
+
+    public bool AllowsAnyHost => AllowedHosts.Contains("*");
+}

@@ -1,0 +1,44 @@
+using Sentinel.Configuration;
+using Sentinel.Web.Hosting;
+using Sentinel.Web.Tokens;
+
+namespace Sentinel.Web.Hardening;
+
+/// <summary>
+/// The seed's production checklist as code. With <c>DEBUG=false</c> every failed check is fatal and all are reported
+/// together; with <c>DEBUG=true</c> each is a warning. Reachability of PostgreSQL and Redis is NOT checked here: that is
+/// readiness (§8.6), so an outage never keeps a replica from starting.
+/// </summary>
+public static class StartupChecks
+{
+    public static IReadOnlyList<string> Run(IConfiguration c, WebSettings web, JwtSettings jwt, SecuritySettings security)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(c["SESSION_SECRET_KEY"]) || web.SessionSecretKey == WebSettings.DefaultSessionSecret)
+            failures.Add("SESSION_SECRET_KEY is missing or the default; set a long random value (make setup writes one to .env).");
+        if (!security.CookieSecure)
+            failures.Add("COOKIE_SECURE is false; production cookies must be Secure (and HSTS on).");
+        var redis = RedisUrl.Parse(web.RedisUrl);
+        if (!RedisUrl.HasPassword(redis))
+            failures.Add("REDIS_URL has no password.");
+        if (redis.Ssl && !string.Equals(web.RedisTlsVerify, "required", StringComparison.OrdinalIgnoreCase))
+            failures.Add("REDIS_URL uses rediss:// without REDIS_TLS_VERIFY=required.");
+        if (!redis.Ssl)
+            failures.Add("REDIS_URL is not rediss:// (Redis without TLS).");
+        if (security.AllowsAnyHost)
+            failures.Add("ALLOWED_HOSTS resolves to '*'; list the service's host names.");
+        if (!Hosting.WebSettings.Bool(c, "RATE_LIMIT_ENABLED", true))
+            failures.Add("RATE_LIMIT_ENABLED is false.");
+        if (!security.PiiRedaction)
+            failures.Add("LOG_PII_REDACTION is false.");
+        if (File.Exists(jwt.PrivateKeyPath) && !OperatingSystem.IsWindows())
+        {
+            var mode = File.GetUnixFileMode(jwt.PrivateKeyPath);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) != 0)
+                failures.Add($"The RS256 private key ({jwt.PrivateKeyPath}) is readable by group or others; chmod 600 it.");
+        }
+        if (security.LogFormat is not ("json" or "console"))
+            failures.Add("LOG_FORMAT must be json or console.");
+        return failures;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using OpenTelemetry.Metrics;
+
+namespace Sentinel.Web.Observability;
+
+/// <summary>Sentinel's own counters, exported at <c>/metrics</c> beside HTTP and Orleans client metrics.</summary>
+public sealed class SentinelMetrics : IDisposable
+{
+    public const string MeterName = "Sentinel";
+
+    private readonly Meter meter = new(MeterName);
+
+    public SentinelMetrics()
+    {
+        TokensIssued = meter.CreateCounter<long>("sentinel_tokens_issued", description: "Tokens minted, by kind.");
+        TokensRefreshed = meter.CreateCounter<long>("sentinel_tokens_refreshed", description: "Successful refresh rotations.");
+        TokensReused = meter.CreateCounter<long>("sentinel_tokens_reused", description: "Refresh tokens presented again (family revoked).");
+        TokensRevoked = meter.CreateCounter<long>("sentinel_tokens_revoked", description: "Revocations, by reason.");
+        RateLimited = meter.CreateCounter<long>("sentinel_rate_limit_rejections", description: "Requests refused with 429, by tier.");
+        SignIns = meter.CreateCounter<long>("sentinel_sign_ins", description: "Sign-ins, by provider and outcome.");
+    }
+
+    public Counter<long> TokensIssued { get; }
+    public Counter<long> TokensRefreshed { get; }
+    public Counter<long> TokensReused { get; }
+    public Counter<long> TokensRevoked { get; }
+    public Counter<long> RateLimited { get; }
+    public Counter<long> SignIns { get; }
+
+    public void Dispose() => meter.Dispose();
+}
+
+public static class MetricsSetup
+{
+    public static IServiceCollection AddSentinelMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<SentinelMetrics>();
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddAspNetCoreInstrumentation()
+            .AddMeter(SentinelMetrics.MeterName, "Microsoft.Orleans")
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary><c>/metrics</c>, not rate-limited; restricted to <c>METRICS_ALLOWED_NETWORKS</c> when set.</summary>
+    public static IEndpointRouteBuilder MapSentinelMetrics(this IEndpointRouteBuilder app, Hardening.SecuritySettings security)
+    {
+        var networks = security.MetricsAllowedNetworks.Select(IPNetwork.Parse).ToArray();
+        var endpoint = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (networks.Length > 0)
+        {
+            endpoint.AddEndpointFilter(async (context, next) =>
+            {
+                var ip = context.HttpContext.Connection.RemoteIpAddress;
+                if (ip is null || !networks.Any(n => n.Contains(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)))
+                    return Errors.ApiErrors.Result(403, "Forbidden", "metrics_forbidden");
+                return await next(context);
+            });
+        }
+        return app;
+    }
+}

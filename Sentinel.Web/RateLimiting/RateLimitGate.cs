@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Sentinel.Grains.RateLimiting;
+using Sentinel.Web.Cluster;
+using Sentinel.Web.Errors;
+using Sentinel.Web.Hosting;
+
+namespace Sentinel.Web.RateLimiting;
+
+/// <summary>
+/// Decides a request once: plans its buckets, answers from <see cref="LimitedKeyCache"/> when a bucket is known to refuse,
+/// otherwise makes the one grain call; sets <c>RateLimit-Policy</c>, <c>RateLimit</c> and <c>Retry-After</c>, and logs each 429.
+/// The middleware calls it; endpoints that learn their principal late call it themselves.
+/// </summary>
+public sealed class RateLimitGate
+{
+    private static readonly TimeSpan FailOpenWarningEvery = TimeSpan.FromSeconds(10);
+
+    private readonly RateLimitOptions options;
+    private readonly RateLimitPlanner planner;
+    private readonly ClientIpResolver resolver;
+    private readonly GrainCalls calls;
+    private readonly LimitedKeyCache cache;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly byte[] pseudonymKey;
+    private long lastFailOpenWarning = long.MinValue;
+    private long suppressedFailOpenWarnings;
+
+    internal RateLimitGate(RateLimitOptions options, RateLimitPlanner planner, ClientIpResolver resolver, GrainCalls calls,
+        LimitedKeyCache cache, TimeProvider time, ILogger<RateLimitGate> logger, WebSettings settings)
+    {
+        this.options = options;
+        this.planner = planner;
+        this.resolver = resolver;
+        this.calls = calls;
+        this.cache = cache;
+        this.time = time;
+        this.logger = logger;
+        pseudonymKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(settings.SessionSecretKey), 32,
+            info: "sentinel/rate-limit/log-pseudonym"u8.ToArray());
+    }
+
+    /// <summary>Paths never limited (§8.5), whatever their endpoint says.</summary>
+    public static bool IsExemptPath(PathString path) =>
+        path.Equals("/health", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/health/ready", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/metrics", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/.well-known", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Decides this request (once; later calls return the same verdict).</summary>
+    public async ValueTask<RateLimitVerdict> CheckAsync(HttpContext context)
+    {
+        if (context.Features.Get<RateLimitVerdictFeature>() is { } decided) return decided.Verdict;
+        var verdict = await DecideAsync(context);
+        context.Features.Set(new RateLimitVerdictFeature(verdict));
+        return verdict;
+    }
+
+    internal bool IsExempt(HttpContext context)
+    {
+        if (!options.Enabled || IsExemptPath(context.Request.Path)) return true;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RateLimitExemptMetadata>() is not null) return true;
+        // CORS preflights never reach limits (§1.5).
+        var request = context.Request;
+        return HttpMethods.IsOptions(request.Method) && request.Headers.Origin.Count > 0 && request.Headers.AccessControlRequestMethod.Count > 0;
+    }
+
+    private async ValueTask<RateLimitVerdict> DecideAsync(HttpContext context)
+    {
+        if (IsExempt(context)) return RateLimitVerdict.NotLimited.Instance;
+        var plan = planner.Plan(context, resolver.Resolve(context));
+        var headers = context.Response.Headers;
+        headers[RateLimitHeaders.Policy] = RateLimitHeaders.PolicyValue(plan);
+
+        // Taken before the call, so a deadline derived from it never outlasts the grain's.
+        var sentAt = time.GetUtcNow().UtcTicks;
+        if (cache.Refusal(plan, sentAt) is { } known)
+        {
+            headers[RateLimitHeaders.Current] = RateLimitHeaders.RefusedValue(known.Tier, known.Wait);
+            return Refuse(context, plan, known.Wait, known.Tier, "edge");
+        }
+
+        RateLimitDecision decision;
+        try
+        {
+            decision = await calls.RunAsync(
+                (grains, ct) => grains.GetGrain<IRateLimitGrain>(plan.Key).CheckAsync(plan.Request, ct), context.RequestAborted);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            headers.Remove(RateLimitHeaders.Policy);
+            var reason = (ex.InnerException ?? ex).GetType().Name;
+            if (plan.HasAuthTier || !options.FailOpen)
+            {
+                Log.FailedClosed(logger, reason, plan.Tiers[^1].Name(), plan.Route);
+                headers.RetryAfter = ApiErrors.ClusterRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return RateLimitVerdict.Unavailable.Instance;
+            }
+            WarnFailOpen(reason);
+            return RateLimitVerdict.NotLimited.Instance;
+        }
+
+        headers[RateLimitHeaders.Current] = RateLimitHeaders.CurrentValue(plan, decision.Buckets);
+        if (decision is RateLimitDecision.Limited limited)
+        {
+            cache.Remember(plan, limited.Buckets, sentAt);
+            return Refuse(context, plan, limited.RetryAfter, LimitingTier(plan, limited.Buckets), "grain");
+        }
+        return RateLimitVerdict.Admitted.Instance;
+    }
+
+    private RateLimitVerdict.Limited Refuse(HttpContext context, RateLimitPlan plan, TimeSpan wait, RateLimitTier tier, string source)
+    {
+        var seconds = RateLimitHeaders.Seconds(wait, 1);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var principal = tier == RateLimitTier.Aggregate && plan.AlsoKey is { } ip ? ip : plan.Key;
+        Log.RateLimited(logger, tier.Name(), Pseudonym(principal), plan.Route, seconds, source);
+        return new RateLimitVerdict.Limited(seconds, tier);
+    }
+
+    private static RateLimitTier LimitingTier(RateLimitPlan plan, IReadOnlyList<RateLimitBucketState> states)
+    {
+        var tier = plan.Tiers[0];
+        var longest = TimeSpan.MinValue;
+        var i = 0;
+        foreach (var (_, _, t) in plan.All())
+        {
+            if (i >= states.Count) break;
+            if (states[i].Wait > longest) (longest, tier) = (states[i].Wait, t);
+            i++;
+        }
+        return tier;
+    }
+
+    /// <summary>IP keys are personal data: logs get a keyed hash, stable across replicas. Other keys are subject ids.</summary>
+    internal string Pseudonym(string key)
+    {
+        if (!key.StartsWith(RateLimitKeys.IpPrefix, StringComparison.Ordinal) && !key.StartsWith(RateLimitKeys.Ip6Prefix, StringComparison.Ordinal))
+            return key;
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(pseudonymKey, Encoding.UTF8.GetBytes(key), mac);
+        return "ip#" + Convert.ToHexStringLower(mac[..8]);
+    }
+
+    private void WarnFailOpen(string reason)
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref lastFailOpenWarning);
+        if (last != long.MinValue && time.GetElapsedTime(last, now) < FailOpenWarningEvery)
+        {
+            Interlocked.Increment(ref suppressedFailOpenWarnings);
+            return;
+        }
+        if (Interlocked.CompareExchange(ref lastFailOpenWarning, now, last) != last) return;
+        Log.FailedOpen(logger, reason, Interlocked.Exchange(ref suppressedFailOpenWarnings, 0));
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace Sentinel.Bench.Authz;
+
+/// <summary>One prepared request: path, body and headers, reused across sends.</summary>
+public sealed record PreparedRequest(string Path, byte[] Body, string Key, string Bearer);
+
+/// <summary>What one measurement saw.</summary>
+public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, double MaxMs, long Requests, long Errors)
+{
+    public override string ToString() => $"{RequestsPerSecond,9:F0} req/s  p50 {P50Ms,6:F2} ms  p99 {P99Ms,6:F2} ms  errors {Errors}";
+}
+
+/// <summary>Closed-loop (fixed concurrency, as fast as it goes) and open-loop (fixed arrival rate) HTTP load, bounded in time and in flight.</summary>
+public static class Load
+{
+    public static HttpClient Client(Uri baseAddress, int connections) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+        UseCookies = false,
+        AllowAutoRedirect = false,
+    })
+    { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary><paramref name="concurrency"/> workers send back to back for <paramref name="duration"/>.</summary>
+    public static async Task<LoadResult> ClosedLoopAsync(HttpClient client, IReadOnlyList<PreparedRequest> requests, int concurrency, TimeSpan duration, CancellationToken ct)
+    {
+        var latencies = new List<double>[concurrency];
+        long errors = 0;
+        var watch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            var mine = latencies[w] = new List<double>(1 << 16);
+            var i = w * 7919;
+            while (watch.Elapsed < duration && !ct.IsCancellationRequested)
+            {
+                var request = requests[i++ % requests.Count];
+                var start = Stopwatch.GetTimestamp();
+                if (!await SendAsync(client, request, ct)) Interlocked.Increment(ref errors);
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }, ct)).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = watch.Elapsed.TotalSeconds;
+        return Summarize(latencies.SelectMany(l => l).ToArray(), elapsed, errors);
+    }
+
+    /// <summary>
+    /// Requests start on a fixed schedule whatever the answers do; latency counts from the scheduled start, so a stall
+    /// is charged to every request it delays (no coordinated omission). In flight is capped; over the cap counts as an error.
+    /// </summary>
+    public static async Task<LoadResult> OpenLoopAsync(HttpClient client, IReadOnlyList<PreparedRequest> requests, int rate, TimeSpan duration, CancellationToken ct, int maxInFlight = 2000)
+    {
+        var total = (int)(rate * duration.TotalSeconds);
+        var latencies = new double[total];
+        var pending = new List<Task>(total);
+        long errors = 0;
+        var inFlight = 0;
+        var origin = Stopwatch.GetTimestamp();
+        var ticksPerRequest = Stopwatch.Frequency / (double)rate;
+        for (var i = 0; i < total && !ct.IsCancellationRequested; i++)
+        {
+            var due = origin + (long)(i * ticksPerRequest);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                var wait = (due - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+                if (wait > 2) await Task.Delay(1, ct);
+                else Thread.SpinWait(50);
+            }
+            if (Volatile.Read(ref inFlight) >= maxInFlight)
+            {
+                Interlocked.Increment(ref errors);
+                latencies[i] = double.NaN;
+                continue;
+            }
+            var index = i;
+            Interlocked.Increment(ref inFlight);
+            pending.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    if (!await SendAsync(client, requests[index % requests.Count], ct)) Interlocked.Increment(ref errors);
+                }
+                finally
+                {
+                    latencies[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
+                    Interlocked.Decrement(ref inFlight);
+                }
+            }, ct));
+        }
+        await Task.WhenAll(pending);
+        var elapsed = (Stopwatch.GetTimestamp() - origin) / (double)Stopwatch.Frequency;
+        return Summarize(latencies.Where(l => !double.IsNaN(l)).ToArray(), elapsed, errors);
+    }
+
+    private static async Task<bool> SendAsync(HttpClient client, PreparedRequest prepared, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, prepared.Path) { Content = new ByteArrayContent(prepared.Body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Service-Key", prepared.Key);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", prepared.Bearer);
+        try
+        {
+            using var response = await client.SendAsync(request, ct);
+            await response.Content.ReadAsByteArrayAsync(ct);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public static LoadResult Summarize(double[] latencies, double seconds, long errors)
+    {
+        Array.Sort(latencies);
+        double Percentile(double p) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
+        return new LoadResult(latencies.Length / seconds, Percentile(0.50), Percentile(0.99), latencies.Length == 0 ? double.NaN : latencies[^1], latencies.Length, errors);
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Sentinel.Bench.RateLimit;
+
+// `serve`: run the real Sentinel.Web program in this process, so all three variants are hosted the same way.
+if (args.Length > 0 && args[0] == "serve")
+    return (int)typeof(Sentinel.Web.RateLimiting.RateLimitGate).Assembly.EntryPoint!.Invoke(null, [args[1..]])!;
+
+var options = BenchOptions.Parse(args);
+return await Bench.RunAsync(options);
+
+internal sealed record BenchOptions(string Path, int Rounds, TimeSpan Duration, TimeSpan Warmup, int Connections, int HotConnections, int Clients)
+{
+    /// <summary><c>--b-env KEY=VALUE</c> (repeatable): extra settings for variant (b), e.g. other tier rates.</summary>
+    public Dictionary<string, string> BEnvironment { get; } = [];
+
+    public static BenchOptions Parse(string[] args)
+    {
+        string Get(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var options = new BenchOptions(Get("path", "/bench/no-such-route"), Math.Clamp(Int("rounds", 5), 1, 20), TimeSpan.FromSeconds(Math.Clamp(Int("seconds", 5), 1, 60)),
+            TimeSpan.FromSeconds(1), Math.Clamp(Int("connections", 16), 1, 256), Math.Clamp(Int("hot", 2), 0, 64), Math.Clamp(Int("clients", 50_000), 1, 1 << 24));
+        for (var i = 0; i < args.Length - 1; i++)
+            if (args[i] == "--b-env" && args[i + 1].Split('=', 2) is [var key, var value]) options.BEnvironment[key] = value;
+        return options;
+    }
+}
+
+internal static class Bench
+{
+    private sealed record Variant(string Name, string Title, IReadOnlyDictionary<string, string> Environment);
+
+    public static async Task<int> RunAsync(BenchOptions o)
+    {
+        var repo = FindRepoRoot();
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var logs = Directory.CreateTempSubdirectory("sentinel-bench-");
+        var clusterId = "bench-" + Guid.NewGuid().ToString("N")[..12];
+        var processes = new List<Process>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(20)); // bounded, whatever happens
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        try
+        {
+            var common = new Dictionary<string, string>
+            {
+                ["DATABASE_URL"] = Required("DATABASE_URL"),
+                ["REDIS_URL"] = Required("REDIS_URL"),
+                ["REDIS_TLS_CA_CERT"] = Environment.GetEnvironmentVariable("REDIS_TLS_CA_CERT") ?? "",
+                ["DATABASE_CA_CERT"] = Environment.GetEnvironmentVariable("DATABASE_CA_CERT") ?? "",
+                ["REDIS_TLS_VERIFY"] = Environment.GetEnvironmentVariable("REDIS_TLS_VERIFY") ?? "none",
+                ["CLUSTER_ID"] = clusterId,
+                ["SERVICE_ID"] = "sentinel-bench",
+                ["DEBUG"] = "true",
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Logging__LogLevel__Default"] = "Warning",
+                ["Logging__LogLevel__Sentinel"] = "Information",
+            };
+            var silo = new Dictionary<string, string>(common) { ["SILO_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture), ["GATEWAY_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture), ["DASHBOARD_PORT"] = "0" };
+            processes.Add(Start("silo", ["dotnet", Path.Combine(repo, "Sentinel.Silo", "bin", configuration, "net10.0", "Sentinel.Silo.dll")], silo, logs.FullName));
+
+            Variant[] variants =
+            [
+                new("a", "no limiter (RATE_LIMIT_ENABLED=false, DEBUG=true)", new Dictionary<string, string> { ["RATE_LIMIT_ENABLED"] = "false" }),
+                new("b", "grain limiter (defaults: aggregate 300/minute, default 120/minute" + string.Concat(o.BEnvironment.Select(p => $"; {p.Key}={p.Value}")) + ")", o.BEnvironment),
+                new("c", "seed baseline: one Redis INCR+EXPIRE Lua call per request, 300/minute", new Dictionary<string, string>
+                {
+                    ["RATE_LIMIT_ENABLED"] = "false", ["BENCH_BASELINE"] = "redis", ["BENCH_BASELINE_RPM"] = "300",
+                    ["ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"] = "Sentinel.Bench.RateLimit",
+                }),
+            ];
+            var endpoints = new Dictionary<string, (IPEndPoint Api, Process Process)>();
+            foreach (var v in variants)
+            {
+                var port = FreePort();
+                var env = new Dictionary<string, string>(common)
+                {
+                    ["SERVICE_HOST"] = "127.0.0.1", ["SERVICE_PORT"] = port.ToString(CultureInfo.InvariantCulture), ["ADMIN_PORT"] = "0",
+                    ["BEHIND_PROXY"] = "true", ["GRAIN_CALL_TIMEOUT_MS"] = "5000",
+                };
+                foreach (var (k, val) in v.Environment) env[k] = val;
+                var process = Start("web-" + v.Name, ["dotnet", typeof(Bench).Assembly.Location, "serve"], env, logs.FullName);
+                processes.Add(process);
+                endpoints[v.Name] = (new IPEndPoint(IPAddress.Loopback, port), process);
+            }
+            foreach (var (name, (api, _)) in endpoints) await WaitReadyAsync(api, name, logs.FullName, stop.Token);
+            var siloProcess = processes[0];
+
+            Console.WriteLine($"Sentinel rate-limit bench: GET {o.Path}, {o.Connections} connections ({o.HotConnections} on one hot client), {o.Clients} distinct X-Forwarded-For clients, {o.Rounds} rounds x {o.Duration.TotalSeconds:F0}s, loopback, {Environment.ProcessorCount} cores");
+            foreach (var v in variants) Console.WriteLine($"  ({v.Name}) {v.Title}");
+
+            // Warm every variant (JIT, grain activations, Redis scripts) before measuring.
+            foreach (var v in variants) await LoadDriver.RunAsync(endpoints[v.Name].Api, o.Path, o.Connections, o.HotConnections, o.Clients, TimeSpan.Zero, TimeSpan.FromSeconds(3), stop.Token);
+
+            var results = variants.ToDictionary(v => v.Name, _ => new List<(LoadResult Load, double WebUs, double SiloUs)>());
+            var noHot = new List<LoadResult>();
+            for (var round = 0; round < o.Rounds; round++)
+            {
+                // Rotate the order so no variant always runs first or last.
+                foreach (var v in variants.Skip(round % 3).Concat(variants.Take(round % 3)))
+                {
+                    var (api, web) = endpoints[v.Name];
+                    var cpuWeb = CpuTicks(web);
+                    var cpuSilo = CpuTicks(siloProcess);
+                    var load = await LoadDriver.RunAsync(api, o.Path, o.Connections, o.HotConnections, o.Clients, o.Warmup, o.Duration, stop.Token);
+                    var total = load.RequestsPerSecond * (o.Duration.TotalSeconds + o.Warmup.TotalSeconds);
+                    results[v.Name].Add((load, CpuMicros(CpuTicks(web) - cpuWeb) / total, CpuMicros(CpuTicks(siloProcess) - cpuSilo) / total));
+                }
+                noHot.Add(await LoadDriver.RunAsync(endpoints["b"].Api, o.Path, o.Connections, 0, o.Clients, o.Warmup, o.Duration, stop.Token));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine("variant   req/s (median)   p50 ms   p99 ms   p99 others ms   web CPU us/req   silo CPU us/req   statuses (last round)");
+            foreach (var v in variants)
+            {
+                var r = results[v.Name];
+                var last = r[^1].Load;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"({v.Name})       {Median(r.Select(x => x.Load.RequestsPerSecond)),10:F0}   {Median(r.Select(x => x.Load.P50Ms)),6:F2}   {Median(r.Select(x => x.Load.P99Ms)),6:F2}   {Median(r.Select(x => x.Load.OtherP99Ms)),13:F2}   {Median(r.Select(x => x.WebUs)),14:F1}   {Median(r.Select(x => x.SiloUs)),15:F1}   {string.Join(" ", last.Statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"))}"));
+            }
+            double Rps(string name) => Median(results[name].Select(x => x.Load.RequestsPerSecond));
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"b/a = {Rps("b") / Rps("a"):F2}   (goal >= 0.8 on GET /users/me)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"b/c = {Rps("b") / Rps("c"):F2}   (goal >= 1.2)"));
+            Console.WriteLine("per-round req/s: " + string.Join("  ", variants.Select(v => $"{v.Name}=[{string.Join(",", results[v.Name].Select(x => x.Load.RequestsPerSecond.ToString("F0", CultureInfo.InvariantCulture)))}]")));
+            var withHot = Median(results["b"].Select(x => x.Load.OtherP99Ms));
+            var withoutHot = Median(noHot.Select(x => x.P99Ms));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"hot key (b): p99 of other clients {withHot:F2} ms with {o.HotConnections} flooding connections vs {withoutHot:F2} ms with none = {withHot / withoutHot:F2}x (goal <= 2x)"));
+            Console.WriteLine($"process logs: {logs.FullName}");
+            return 0;
+        }
+        finally
+        {
+            foreach (var p in processes)
+            {
+                try { if (!p.HasExited) p.Kill(entireProcessTree: true); p.WaitForExit(10_000); } catch (InvalidOperationException) { }
+                p.Dispose();
+            }
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>User plus system CPU of a process, in clock ticks (/proc).</summary>
+    private static long CpuTicks(Process process)
+    {
+        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+
+    private static double CpuMicros(long ticks) => ticks * 1_000_000.0 / 100; // USER_HZ = 100 on Linux
+
+    private static string Required(string name) => Environment.GetEnvironmentVariable(name)
+        ?? throw new InvalidOperationException($"{name} is not set: run through bench/ratelimit/run.sh (make bench).");
+
+    private static Process Start(string name, string[] command, IReadOnlyDictionary<string, string> env, string logDirectory)
+    {
+        // Output goes to a file, not through this process: the driver's CPU stays on the load.
+        var info = new ProcessStartInfo("/bin/sh", ["-c", "exec \"$@\" >>\"$LOG\" 2>&1", "sh", .. command])
+        {
+            UseShellExecute = false,
+            WorkingDirectory = Directory.CreateTempSubdirectory("sentinel-bench-cwd-").FullName,
+        };
+        foreach (var (k, v) in env) info.Environment[k] = v;
+        info.Environment["LOG"] = Path.Combine(logDirectory, name + ".log");
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start " + name);
+    }
+
+    private static async Task WaitReadyAsync(IPEndPoint api, string name, string logs, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri($"http://{api}/health/ready"), ct);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
+            await Task.Delay(500, ct);
+        }
+        throw new TimeoutException($"web-{name} not ready after 120 s; see {logs}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindRepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sentinel.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Sentinel.sln not found above the bench output.");
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+using Npgsql;
+using Sentinel.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Sentinel.Integration.Tests.RateLimiting;
+
+/// <summary>The limiter across real silo and web processes, on the real PostgreSQL and Redis.</summary>
+public sealed class RateLimitProcessTests(ITestOutputHelper output)
+{
+    /// <summary>A fresh IPv6 /64 per test (documentation range), so runs and tests never share a bucket or a row.</summary>
+    private static (string Address, string Key) NewClient()
+    {
+        var a = Random.Shared.Next(1, 0xffff);
+        var b = Random.Shared.Next(1, 0xffff);
+        return ($"2001:db8:{a:x}:{b:x}::{Random.Shared.Next(1, 0xffff):x}", $"ip6:2001:db8:{a:x}:{b:x}::/64");
+    }
+
+    private static HttpRequestMessage Get(string path, string forwardedFor)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "192.0.2.99, " + forwardedFor);
+        return request;
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string path, string forwardedFor)
+    {
+        using var response = await http.SendAsync(Get(path, forwardedFor));
+        return response.StatusCode;
+    }
+
+    private static async Task WaitReadyAsync(ClusterHarness cluster, HttpClient http) =>
+        await ClusterHarness.WaitUntilAsync(
+            () => ClusterHarness.IsStatusAsync(http, new Uri("/health/ready", UriKind.Relative), HttpStatusCode.OK),
+            TimeSpan.FromSeconds(90), "web ready through the cluster", cluster.AllOutput);
+
+    private static async Task<int> StoredRowsAsync(IReadOnlyCollection<string> keys)
+    {
+        await using var db = NpgsqlDataSource.Create(TestConnection.ConnectionString());
+        await using var cmd = db.CreateCommand(
+            "SELECT count(*) FROM orleans_storage WHERE service_id = 'sentinel-test' AND grain_type_string = 'ratelimit' AND grain_id_extension_string = ANY($1)");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task two_web_processes_sharing_one_limit_admit_no_more_than_the_burst_in_total()
+    {
+        await using var cluster = new ClusterHarness("rl-exact");
+        cluster.StartSilo("silo-1");
+        // 60/hour: a burst of 12, then one a minute. Two processes share it through the one grain of the client.
+        var tiers = new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_DEFAULT"] = "60/hour" };
+        var (_, api1) = cluster.StartWeb("web-1", tiers);
+        var (_, api2) = cluster.StartWeb("web-2", tiers);
+        using var http1 = new HttpClient { BaseAddress = api1, Timeout = TimeSpan.FromSeconds(30) };
+        using var http2 = new HttpClient { BaseAddress = api2, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitReadyAsync(cluster, http1);
+        await WaitReadyAsync(cluster, http2);
+
+        var (client, _) = NewClient();
+        var watch = Stopwatch.StartNew();
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => StatusAsync(i % 2 == 0 ? http1 : http2, "/scanner/probe-" + i, client)));
+        var elapsed = watch.Elapsed;
+
+        var admitted = statuses.Count(s => s == HttpStatusCode.NotFound);
+        var limited = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
+        output.WriteLine($"admitted {admitted}, limited {limited} of 200 over {elapsed.TotalSeconds:F1}s through two web processes");
+        Assert.Equal(200, admitted + limited);
+        // Limit + burst as documented: at most burst + one per minute elapsed; the burst itself is never refused.
+        Assert.InRange(admitted, 12, 12 + (int)elapsed.TotalMinutes);
+    }
+
+    [Fact]
+    public async Task limits_survive_a_silo_restart_within_the_write_behind_bound()
+    {
+        await using var cluster = new ClusterHarness("rl-restart");
+        var endpoints = new ClusterHarness.SiloEndpoints(TestEnvironment.FreePort(), TestEnvironment.FreePort());
+        var silo = cluster.StartSilo("silo-1", endpoints);
+        // 10/hour: a burst of 2, then one every 6 minutes. Failing closed makes "no silo" visible as 503.
+        var tiers = new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_DEFAULT"] = "10/hour", ["RATE_LIMIT_FAIL_OPEN"] = "false" };
+        var (_, api1) = cluster.StartWeb("web-1", tiers);
+        using var http1 = new HttpClient { BaseAddress = api1, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitReadyAsync(cluster, http1);
+
+        var (client, key) = NewClient();
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http1, "/x", client));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http1, "/x", client));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(http1, "/x", client));
+
+        var written = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync([key]) == 1, TimeSpan.FromSeconds(15), "the backlog written behind", cluster.AllOutput);
+        output.WriteLine($"written behind after {written.TotalSeconds:F1}s");
+
+        silo.Kill();
+        cluster.StartSilo("silo-2", endpoints);
+        // A second web process: the first one remembers the refusal itself and would not ask the restarted silo.
+        var (_, api2) = cluster.StartWeb("web-2", tiers);
+        using var http2 = new HttpClient { BaseAddress = api2, Timeout = TimeSpan.FromSeconds(30) };
+        var after = HttpStatusCode.ServiceUnavailable;
+        await ClusterHarness.WaitUntilAsync(async () => (after = await StatusAsync(http2, "/x", client)) != HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(90), "the restarted silo answering", cluster.AllOutput);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, after);
+        var more = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => StatusAsync(http2, "/x", client)));
+        Assert.All(more, s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+    }
+
+    [Fact]
+    public async Task many_distinct_ips_leave_no_rows_once_idle()
+    {
+        await using var cluster = new ClusterHarness("rl-rows");
+        cluster.StartSilo("silo-1");
+        // 10/minute: two requests leave 12 s of backlog (stored), gone again 12 s later.
+        var (_, api) = cluster.StartWeb("web-1", new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_DEFAULT"] = "10/minute" });
+        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitReadyAsync(cluster, http);
+
+        var clients = Enumerable.Range(0, 100).Select(_ => NewClient()).ToArray();
+        var keys = clients.Select(c => c.Key).ToArray();
+        foreach (var (address, _) in clients)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http, "/a", address));
+            Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http, "/b", address));
+        }
+
+        var stored = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync(keys) == keys.Length, TimeSpan.FromSeconds(15), "every backlog written", cluster.AllOutput);
+        var gone = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync(keys) == 0, TimeSpan.FromSeconds(60), "every row deleted once idle", cluster.AllOutput);
+        output.WriteLine($"100 rows stored after {stored.TotalSeconds:F1}s, all deleted {gone.TotalSeconds:F1}s later");
+        Assert.Equal(0, await StoredRowsAsync(keys));
+    }
+
+    [Fact]
+    public async Task without_a_silo_the_limiter_fails_open_by_default_and_closed_when_configured()
+    {
+        await using var cluster = new ClusterHarness("rl-nosilo");
+        var (_, openApi) = cluster.StartWeb("web-open", new Dictionary<string, string> { ["BEHIND_PROXY"] = "true" });
+        var (_, closedApi) = cluster.StartWeb("web-closed", new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_FAIL_OPEN"] = "false" });
+        using var open = new HttpClient { BaseAddress = openApi, Timeout = TimeSpan.FromSeconds(30) };
+        using var closed = new HttpClient { BaseAddress = closedApi, Timeout = TimeSpan.FromSeconds(30) };
+        await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(open, new Uri("/health", UriKind.Relative), HttpStatusCode.OK), TimeSpan.FromSeconds(30), "web-open /health", cluster.AllOutput);
+        await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(closed, new Uri("/health", UriKind.Relative), HttpStatusCode.OK), TimeSpan.FromSeconds(30), "web-closed /health", cluster.AllOutput);
+
+        var (client, _) = NewClient();
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(open, "/x", client));
+        using var refused = await closed.SendAsync(Get("/x", client));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("\"code\":\"cluster_unavailable\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}

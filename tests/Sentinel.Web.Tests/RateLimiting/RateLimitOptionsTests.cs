@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Configuration;
+using Sentinel.Grains.RateLimiting;
+using Sentinel.Web.RateLimiting;
+using Xunit;
+
+namespace Sentinel.Web.Tests.RateLimiting;
+
+public sealed class RateLimitOptionsTests
+{
+    private static (RateLimitOptions Options, IReadOnlyList<string> Failures) Bind(bool debug = false, params (string Key, string Value)[] values)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+        var options = new RateLimitOptions();
+        RateLimitOptions.Bind(options, configuration, debug);
+        var result = new RateLimitOptionsValidator().Validate(null, options);
+        return (options, result.Failed ? result.Failures.ToList() : []);
+    }
+
+    [Fact]
+    public void defaults_are_the_contract_tiers()
+    {
+        var (o, failures) = Bind();
+        Assert.Empty(failures);
+        Assert.True(o.Enabled);
+        Assert.True(o.FailOpen);
+        Assert.False(o.BehindProxy);
+        Assert.Equal(1, o.TrustedProxyCount);
+        Assert.Equal("300/minute", o[RateLimitTier.Aggregate].ToString());
+        Assert.Equal("120/minute", o[RateLimitTier.Default].ToString());
+        Assert.Equal("10/minute", o[RateLimitTier.Auth].ToString());
+        Assert.Equal("30/minute", o[RateLimitTier.Refresh].ToString());
+        Assert.Equal("5/minute", o[RateLimitTier.AuthAdmin].ToString());
+        Assert.Equal("6000/minute", o[RateLimitTier.Service].ToString());
+        Assert.Equal("60/minute", o[RateLimitTier.AuthzResolve].ToString());
+        Assert.Equal("60/minute", o[RateLimitTier.Read].ToString());
+        Assert.Equal("10/minute", o[RateLimitTier.AdminWrite].ToString());
+        Assert.Equal("5/minute", o[RateLimitTier.Sensitive].ToString());
+    }
+
+    [Fact]
+    public void every_tier_variable_sets_its_tier()
+    {
+        var values = RateLimitTiers.All.Select((t, i) => (t.Variable(), $"{i + 1}/hour")).ToArray();
+        var (o, failures) = Bind(false, values);
+        Assert.Empty(failures);
+        foreach (var (tier, i) in RateLimitTiers.All.Select((t, i) => (t, i)))
+            Assert.Equal(new RateLimitRule(i + 1, RateLimitUnit.Hour), o[tier]);
+    }
+
+    [Fact]
+    public void rate_limit_rpm_is_read_as_n_per_minute_for_the_aggregate()
+    {
+        Assert.Equal("45/minute", Bind(false, ("RATE_LIMIT_RPM", "45")).Options[RateLimitTier.Aggregate].ToString());
+        Assert.Equal("9/second", Bind(false, ("RATE_LIMIT_RPM", "45"), ("RATE_LIMIT_AGGREGATE", "9/second")).Options[RateLimitTier.Aggregate].ToString());
+    }
+
+    [Fact]
+    public void empty_and_malformed_values_are_all_reported_at_once()
+    {
+        var (_, failures) = Bind(false, ("RATE_LIMIT_AUTH", ""), ("RATE_LIMIT_READ", "60/day"), ("RATE_LIMIT_RPM", "abc"),
+            ("BEHIND_PROXY", "maybe"), ("TRUSTED_PROXY_COUNT", "0"));
+        Assert.Contains(failures, f => f.StartsWith("RATE_LIMIT_AUTH is empty", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("RATE_LIMIT_READ must be N/second|minute|hour", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("RATE_LIMIT_RPM must be", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("BEHIND_PROXY must be a boolean", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("TRUSTED_PROXY_COUNT must be 1-16", StringComparison.Ordinal));
+        Assert.Equal(5, failures.Count);
+    }
+
+    [Fact]
+    public void disabling_is_refused_unless_debug()
+    {
+        Assert.Contains("RATE_LIMIT_ENABLED=false is refused when DEBUG=false.", Bind(false, ("RATE_LIMIT_ENABLED", "false")).Failures);
+        var (o, failures) = Bind(true, ("RATE_LIMIT_ENABLED", "false"));
+        Assert.Empty(failures);
+        Assert.False(o.Enabled);
+    }
+}
