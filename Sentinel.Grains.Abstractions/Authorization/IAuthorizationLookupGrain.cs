@@ -29,7 +29,8 @@ public interface IAuthorizationLookupGrain : IGrainWithIntegerKey
 }
 
 /// <summary>
-/// The service-action catalog (use key 0; stateless). Registration is an idempotent upsert settled by the
+/// Service-wide authorization data (use key 0; stateless): the service-action catalog, and the purges that cut across
+/// workspaces. Registration is an idempotent upsert settled by the
 /// (service, action) unique constraint, so concurrent registrations from several replicas of a service agree.
 /// </summary>
 public interface IServiceActionRegistryGrain : IGrainWithIntegerKey
@@ -42,4 +43,16 @@ public interface IServiceActionRegistryGrain : IGrainWithIntegerKey
 
     /// <summary>Actions by service then action; all services when <paramref name="serviceName"/> is null.</summary>
     Task<IReadOnlyList<ServiceActionInfo>> ListAsync(string? serviceName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a service action (admin API). Roles lose it in the table by cascade; every workspace whose roles granted
+    /// it reloads before this returns, so no check grants it afterwards. False when there was no such action.
+    /// </summary>
+    Task<bool> DeleteAsync(Guid serviceActionId, Audit? audit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes every ACL of a service, in all workspaces (service-app deletion, admin purge); the affected workspaces
+    /// reload before this returns. Returns how many ACLs were deleted.
+    /// </summary>
+    Task<int> PurgeServicePermissionsAsync(string serviceName, Audit? audit = null, CancellationToken cancellationToken = default);
 }

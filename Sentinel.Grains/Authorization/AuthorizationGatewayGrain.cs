@@ -14,7 +14,7 @@ internal sealed class AuthorizationGatewayGrain : Grain, IAuthorizationGatewayGr
 {
     public async Task<ServiceCallResult<IReadOnlyList<bool>>> CheckPermissionsAsync(ServiceCredentials caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken)
     {
-        var (refusal, detail, _) = await AuthenticateAsync(caller, checks.Select(c => c.Resource.ServiceName), null, cancellationToken);
+        var (refusal, detail) = await AuthenticateAsync(caller, checks.Select(c => c.Resource.ServiceName), null, cancellationToken);
         if (refusal is not null) return ServiceCallResult<IReadOnlyList<bool>>.Refused(refusal.Value, detail);
         var allowed = checks.Count == 0
             ? []
@@ -24,32 +24,36 @@ internal sealed class AuthorizationGatewayGrain : Grain, IAuthorizationGatewayGr
 
     public async Task<ServiceCallResult<ActionCheck>> CheckActionAsync(ServiceCredentials caller, Guid workspaceId, string serviceName, string action, CancellationToken cancellationToken)
     {
-        var (refusal, detail, _) = await AuthenticateAsync(caller, [serviceName], workspaceId, cancellationToken);
+        var (refusal, detail) = await AuthenticateAsync(caller, [serviceName], workspaceId, cancellationToken);
         if (refusal is not null) return ServiceCallResult<ActionCheck>.Refused(refusal.Value, detail);
         var result = await GrainFactory.GetGrain<IWorkspaceAuthorizationGrain>(workspaceId).CheckActionAsync(caller.UserId, serviceName, action, cancellationToken);
         return ServiceCallResult<ActionCheck>.Ok(result);
     }
 
     /// <summary>The dual scheme's checks after local token verification, in the contract's order.</summary>
-    private async Task<(ServiceCallRefusal? Refusal, string? Detail, ServiceKeyIdentity? Service)> AuthenticateAsync(
+    private async Task<(ServiceCallRefusal? Refusal, string? Detail)> AuthenticateAsync(
         ServiceCredentials caller, IEnumerable<string> namedServices, Guid? workspaceId, CancellationToken cancellationToken)
     {
-        var key = GrainFactory.GetGrain<IServiceKeyGrain>(caller.KeyHash).ResolveAsync(cancellationToken);
+        var key = caller.KnownService is { } known
+            ? Task.FromResult<string?>(known)
+            : ResolveServiceAsync(caller.KeyHash, cancellationToken);
         var session = GrainFactory.GetGrain<IUserSessionGrain>(caller.UserId).CheckTokenAsync(caller.Jti, caller.IssuedAt, cancellationToken);
         await Task.WhenAll(key, session);
-        var service = await key;
-        if (service is null) return (ServiceCallRefusal.InvalidKey, null, null);
-        if (caller.AuthzService is not null && caller.AuthzService != service.ServiceName) return (ServiceCallRefusal.TokenServiceMismatch, null, service);
+        if (await key is not { } service) return (ServiceCallRefusal.InvalidKey, null);
+        if (caller.AuthzService is not null && caller.AuthzService != service) return (ServiceCallRefusal.TokenServiceMismatch, null);
         switch (await session)
         {
-            case TokenStatus.Revoked: return (ServiceCallRefusal.TokenRevoked, null, service);
-            case TokenStatus.Deactivated: return (ServiceCallRefusal.UserDeactivated, null, service);
+            case TokenStatus.Revoked: return (ServiceCallRefusal.TokenRevoked, null);
+            case TokenStatus.Deactivated: return (ServiceCallRefusal.UserDeactivated, null);
         }
         foreach (var name in namedServices)
         {
-            if (name != service.ServiceName) return (ServiceCallRefusal.ServiceNotAuthorized, name, service);
+            if (name != service) return (ServiceCallRefusal.ServiceNotAuthorized, name);
         }
-        if (workspaceId is { } requested && requested != caller.WorkspaceId) return (ServiceCallRefusal.CrossWorkspace, null, service);
-        return (null, null, service);
+        if (workspaceId is { } requested && requested != caller.WorkspaceId) return (ServiceCallRefusal.CrossWorkspace, null);
+        return (null, null);
     }
+
+    private async Task<string?> ResolveServiceAsync(string keyHash, CancellationToken cancellationToken) =>
+        (await GrainFactory.GetGrain<IServiceKeyGrain>(keyHash).ResolveAsync(cancellationToken))?.ServiceName;
 }

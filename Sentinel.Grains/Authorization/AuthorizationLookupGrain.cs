@@ -122,6 +122,72 @@ internal sealed class ServiceActionRegistryGrain(NpgsqlDataSource database) : Gr
         return result;
     }
 
+    public async Task<bool> DeleteAsync(Guid serviceActionId, Audit? audit, CancellationToken cancellationToken)
+    {
+        Guid[] affected;
+        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+        await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            // The row lock makes a concurrent AddRoleActions (FOR SHARE) wait and then find the action gone, so the
+            // list of workspaces to reload cannot miss one.
+            await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM service_actions WHERE id = @id FOR UPDATE", connection, tx))
+            {
+                lockRow.Parameters.AddWithValue("id", serviceActionId);
+                if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return false;
+            }
+            affected = await WorkspacesAsync(connection, tx,
+                "SELECT DISTINCT r.workspace_id FROM role_actions ra JOIN roles r ON r.id = ra.role_id WHERE ra.service_action_id = @id", serviceActionId, cancellationToken);
+            await using (var delete = new NpgsqlCommand("DELETE FROM service_actions WHERE id = @id", connection, tx))
+            {
+                delete.Parameters.AddWithValue("id", serviceActionId);
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+            if (audit is not null)
+                await Activity.ActivityLog.WriteAsync(connection, tx, audit.Action, audit.ActorId, "service_action", serviceActionId, null, null, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+        await ReloadAsync(affected, cancellationToken);
+        return true;
+    }
+
+    public async Task<int> PurgeServicePermissionsAsync(string serviceName, Audit? audit, CancellationToken cancellationToken)
+    {
+        var deleted = new List<Guid>();
+        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+        await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var cmd = new NpgsqlCommand("DELETE FROM resource_permissions WHERE service_name = @service RETURNING workspace_id", connection, tx))
+            {
+                cmd.Parameters.AddWithValue("service", serviceName);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken)) deleted.Add(reader.GetGuid(0));
+            }
+            if (audit is not null)
+                await Activity.ActivityLog.WriteAsync(connection, tx, audit.Action, audit.ActorId, Activity.ActivityLog.SystemTarget, Guid.Empty, null,
+                    new { service_name = serviceName, deleted_count = deleted.Count }, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+        await ReloadAsync(deleted.Distinct().ToArray(), cancellationToken);
+        return deleted.Count;
+    }
+
+    private async Task ReloadAsync(IReadOnlyCollection<Guid> workspaces, CancellationToken cancellationToken)
+    {
+        // Bounded fan-out: a purge may touch many workspaces.
+        foreach (var chunk in workspaces.Chunk(32))
+            await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IWorkspaceAuthorizationGrain>(id).ReloadAuthorizationAsync(cancellationToken)));
+    }
+
+    private static async Task<Guid[]> WorkspacesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, Guid id, CancellationToken cancellationToken)
+    {
+        var result = new List<Guid>();
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        cmd.Parameters.AddWithValue("id", id);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) result.Add(reader.GetGuid(0));
+        return [.. result];
+    }
+
     private static ServiceActionInfo Read(NpgsqlDataReader r) =>
         new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4));
 }

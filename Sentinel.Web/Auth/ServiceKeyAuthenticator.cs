@@ -35,12 +35,30 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
     /// Resolves a presented key before rate limiting, so calls authenticated by a service key count under the service
     /// tier and never against the caller's IP (§8.5). An invalid key leaves the request to the per-IP tiers.
     /// </summary>
+    /// <remarks>
+    /// On <c>/authz/resolve</c> (the one route whose tier is <see cref="Sentinel.Grains.RateLimiting.RateLimitTier.AuthzResolve"/>),
+    /// a request without a key but with the <c>Origin</c> of an active service app counts under that service and the IP
+    /// (§8.5); the resolved context is kept for the handler.
+    /// </remarks>
     public static IApplicationBuilder UseServiceKeyPrincipal(IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         if (context.Request.Headers.ContainsKey(Header) && !RateLimiting.RateLimitGate.IsExemptPath(context.Request.Path))
         {
             var identity = await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().TryResolveAsync(context);
             if (identity is not null) context.SetRateLimitPrincipal(RateLimiting.RateLimitPrincipal.Service(identity.ServiceName));
+        }
+        else if (context.Request.Headers.Origin.Count > 0
+            && context.GetEndpoint()?.Metadata.GetMetadata<RateLimitTierMetadata>()?.Tier == Sentinel.Grains.RateLimiting.RateLimitTier.AuthzResolve)
+        {
+            try
+            {
+                var service = await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().ResolveContextAsync(context);
+                context.SetRateLimitPrincipal(RateLimiting.RateLimitPrincipal.Origin(service.ServiceName));
+            }
+            catch (ApiException)
+            {
+                // Unregistered origin: the per-IP bucket applies, and the handler answers 401.
+            }
         }
         await next(context);
     });
@@ -61,7 +79,8 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
     {
         if (context.Features.Get<ServiceContext>() is { } known) return known;
         ServiceContext service;
-        if (context.Request.Headers.ContainsKey(Header))
+        // An empty header counts as absent, as in the original (`if key:`).
+        if (!string.IsNullOrEmpty(context.Request.Headers[Header]))
         {
             service = new ServiceContext(await TryResolveAsync(context)
                 ?? throw ApiException.Unauthorized("Invalid or missing service API key", ErrorCodes.InvalidServiceKey), ByOrigin: false);

@@ -1,8 +1,10 @@
 using Sentinel.Grains.Authorization;
 using Sentinel.Grains.Directory;
+using Sentinel.Grains.RateLimiting;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Validation;
 using static Sentinel.Web.Authz.ContractRules;
@@ -26,9 +28,10 @@ public static partial class AuthzEndpoints
     public static RouteGroupBuilder MapAuthzEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/authz");
-        group.MapPost("/resolve", ResolveAsync);
-        group.MapGet("/idp/{provider}/login", GitHubIdpProxy.LoginAsync);
-        group.MapGet("/idp/{provider}/callback", GitHubIdpProxy.CallbackAsync);
+        // §8.5: a key counts under the service tier; an Origin under the service and the IP; the proxy per IP and path.
+        group.MapPost("/resolve", ResolveAsync).WithRateLimitTier(RateLimitTier.AuthzResolve);
+        group.MapGet("/idp/{provider}/login", GitHubIdpProxy.LoginAsync).WithRateLimitTier(RateLimitTier.Auth);
+        group.MapGet("/idp/{provider}/callback", GitHubIdpProxy.CallbackAsync).WithRateLimitTier(RateLimitTier.Auth);
         return group;
     }
 

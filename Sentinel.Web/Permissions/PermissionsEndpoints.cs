@@ -1,9 +1,11 @@
 using Sentinel.Grains.Authorization;
 using Sentinel.Grains.Directory;
+using Sentinel.Grains.RateLimiting;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Authz;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Validation;
 using static Sentinel.Web.Authz.ContractRules;
@@ -81,7 +83,8 @@ public static class PermissionsEndpoints
         group.MapPatch("/{permission_id}/visibility", VisibilityAsync);
         group.MapGet("/resource/{service_name}/{resource_type}/{resource_id}", GetResourceAsync);
         group.MapDelete("/resource/{service_name}/{resource_type}/{resource_id}", DeleteResourceAsync);
-        group.MapGet("/resource/{service_name}/{resource_type}/{resource_id}/enriched", GetEnrichedAsync);
+        // The read tier applies to callers without a key; a service key counts under the service tier (§8.5).
+        group.MapGet("/resource/{service_name}/{resource_type}/{resource_id}/enriched", GetEnrichedAsync).WithRateLimitTier(RateLimitTier.Read);
         return group;
     }
 

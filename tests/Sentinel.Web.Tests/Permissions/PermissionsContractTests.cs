@@ -324,6 +324,15 @@ public sealed class PermissionsContractTests(SentinelWebApplication app)
         using (var unknown = await s.SendAsync(HttpMethod.Get, $"/permissions/resource/{service.Name}/doc/{Guid.NewGuid()}/enriched", service.Key, null))
             await Scenario.AssertErrorAsync(unknown, 404, "Resource not found", "resource_not_found");
 
+        using (var enrichedNoKey = await s.SendAsync(HttpMethod.Get, path + "/enriched", "sk_wrong", null))
+            await Scenario.AssertErrorAsync(enrichedNoKey, 401, "Invalid or missing service API key", "invalid_service_key");
+        using (var deleteNoKey = await s.SendAsync(HttpMethod.Delete, path, null, null))
+            await Scenario.AssertErrorAsync(deleteNoKey, 401, "Missing service API key or unregistered origin", "missing_service_key");
+        using (var deleteBadId = await s.SendAsync(HttpMethod.Delete, $"/permissions/resource/{service.Name}/doc/xyz", service.Key, null))
+            await Scenario.AssertValidationAsync(deleteBadId, "resource_id", "uuid_parsing");
+        using (var deleteForeign = await s.SendAsync(HttpMethod.Delete, $"/permissions/resource/billing/doc/{acl.ResourceId}", service.Key, null))
+            await Scenario.AssertErrorAsync(deleteForeign, 403, "Service key is not authorized for service 'billing'", "service_not_authorized");
+
         using (var deleted = await s.SendAsync(HttpMethod.Delete, path, service.Key, null))
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.False(await s.AllowedAsync(service, ws.Token(ws.Viewer, "viewer"), acl, "view"));

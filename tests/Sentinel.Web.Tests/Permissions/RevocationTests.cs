@@ -138,6 +138,30 @@ public sealed class RevocationTests(SentinelWebApplication app)
     }
 
     [Fact]
+    public async Task service_action_deletion_and_service_purge_take_effect_at_once()
+    {
+        var service = await s.ServiceAsync();
+        var ws = await s.WorkspaceAsync();
+        var other = await s.WorkspaceAsync();
+        var role = await s.RoleAsync(ws.Id, service, "docs:read", "docs:write");
+        Assert.True((await s.Authorization(ws.Id).AssignUserRoleAsync(role.Id, ws.Viewer.Id, null)).IsOk);
+        var doc = await s.RegisterAsync(service, ws.Id, ws.Owner.Id, AclVisibility.Workspace);
+        var otherDoc = await s.RegisterAsync(service, other.Id, other.Owner.Id, AclVisibility.Workspace);
+        var registry = s.Grains.GetGrain<IServiceActionRegistryGrain>(0);
+        var write = (await registry.ListAsync(service.Name)).Single(a => a.Action == "docs:write");
+
+        Assert.True(await registry.DeleteAsync(write.Id, new Audit("service_action_deleted", ws.Owner.Id)));
+        Assert.False(await registry.DeleteAsync(write.Id));
+        Assert.False((await s.Authorization(ws.Id).CheckActionAsync(ws.Viewer.Id, service.Name, "docs:write")).Allowed);
+        Assert.True((await s.Authorization(ws.Id).CheckActionAsync(ws.Viewer.Id, service.Name, "docs:read")).Allowed);
+
+        Assert.Equal(2, await registry.PurgeServicePermissionsAsync(service.Name));
+        Assert.False((await s.Authorization(ws.Id).CheckPermissionsAsync(new Actor(ws.Viewer.Id, "viewer"), [Check(doc, AclPermission.View)]))[0]);
+        Assert.False((await s.Authorization(other.Id).CheckPermissionsAsync(new Actor(other.Viewer.Id, "viewer"), [Check(otherDoc, AclPermission.View)]))[0]);
+        Assert.Null(await s.Authorization(ws.Id).GetPermissionAsync(doc.Id));
+    }
+
+    [Fact]
     public async Task state_reloaded_from_postgres_matches_memory_after_writes()
     {
         var service = await s.ServiceAsync();
