@@ -102,10 +102,9 @@ internal sealed partial class UserSessionGrain(
             ClientAppName = request.ClientAppName,
             CreatedAt = now,
         };
-        var tokens = Issue(familyId, family, claims.Claims!, request.Device, request.Policy, now);
+        var tokens = Issue(familyId, family, claims.Claims!, request.Device, request.Policy, now, request.RequestId);
         state.State.Families[familyId] = family;
         var evicted = EvictBeyond(request.Policy.MaxFamilies, keep: familyId);
-        state.State.Requests[request.RequestId] = new RecentIssue { Tokens = tokens, ForgetAt = now + RequestMemory };
 
         if (!await TryPersistAsync()) return new SessionDecision.Refused(SessionRefusal.VersionConflict);
         LogFamilyStarted(logger, UserId, familyId, request.WorkspaceId);
@@ -153,10 +152,9 @@ internal sealed partial class UserSessionGrain(
         }
 
         var previous = family.CurrentRefreshJti;
-        var tokens = Issue(request.FamilyId, family, claims.Claims!, request.Device, request.Policy, now);
+        var tokens = Issue(request.FamilyId, family, claims.Claims!, request.Device, request.Policy, now, request.RequestId);
         family.PreviousRefreshJti = previous;
         family.RotatedAt = now;
-        state.State.Requests[request.RequestId] = new RecentIssue { Tokens = tokens, ForgetAt = now + RequestMemory };
 
         if (!await TryPersistAsync()) return new SessionDecision.Refused(SessionRefusal.VersionConflict);
         return new SessionDecision.Issued(tokens, Replayed: false);
@@ -201,10 +199,18 @@ internal sealed partial class UserSessionGrain(
         return Task.FromResult(list);
     }
 
-    private SessionDecision? Remembered(Guid requestId, DateTimeOffset now) =>
-        state.State.Requests.TryGetValue(requestId, out var done) && done.ForgetAt > now ? new SessionDecision.Issued(done.Tokens, Replayed: true) : null;
+    /// <summary>The stored result of an earlier call with this request id, if it is recent: the edge retrying a lost reply.</summary>
+    private SessionDecision? Remembered(Guid requestId, DateTimeOffset now)
+    {
+        foreach (var family in state.State.Families.Values)
+        {
+            if (family.LastRequestId == requestId && family.LastIssued is { } issued && family.LastUsedAt + RequestMemory > now)
+                return new SessionDecision.Issued(issued, Replayed: true);
+        }
+        return null;
+    }
 
-    private IssuedTokens Issue(Guid familyId, RefreshFamily family, AccessClaims claims, SessionDevice device, SessionPolicy policy, DateTimeOffset now)
+    private IssuedTokens Issue(Guid familyId, RefreshFamily family, AccessClaims claims, SessionDevice device, SessionPolicy policy, DateTimeOffset now, Guid requestId)
     {
         // iat is whole seconds; both tokens share it, and exp follows from it, so signing the record again is byte-identical.
         var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
@@ -216,6 +222,7 @@ internal sealed partial class UserSessionGrain(
         family.Ip = device.Ip;
         family.UserAgent = device.UserAgent;
         family.LastIssued = tokens;
+        family.LastRequestId = requestId;
         return tokens;
     }
 
@@ -281,7 +288,7 @@ internal sealed partial class UserSessionGrain(
         return evicted;
     }
 
-    /// <summary>Keeps the state small: expired denylist entries, families, access jtis and request results go.</summary>
+    /// <summary>Keeps the state small: expired denylist entries, families and access jtis go.</summary>
     private void Prune(DateTimeOffset now)
     {
         var s = state.State;
@@ -300,10 +307,6 @@ internal sealed partial class UserSessionGrain(
             {
                 if (expiresAt <= now) family.AccessTokens.Remove(jti);
             }
-        }
-        foreach (var (id, done) in s.Requests.ToArray())
-        {
-            if (done.ForgetAt <= now) s.Requests.Remove(id);
         }
     }
 

@@ -16,9 +16,6 @@ public sealed class UserSessionState
 
     /// <summary>Live refresh-token families by family id (<c>fid</c>).</summary>
     [Id(3)] public Dictionary<Guid, RefreshFamily> Families { get; set; } = [];
-
-    /// <summary>Results of recent issues by the edge's request id, so a retried call gets the same answer.</summary>
-    [Id(4)] public Dictionary<Guid, RecentIssue> Requests { get; set; } = [];
 }
 
 /// <summary>One refresh-token family: one device's sign-in into one workspace through one client app.</summary>
@@ -52,15 +49,12 @@ public sealed class RefreshFamily
 
     [Id(11)] public string? UserAgent { get; set; }
 
-    /// <summary>What the last issue signed; a grace-window replay signs it again.</summary>
+    /// <summary>What the last issue signed; a grace-window replay or an edge retry signs it again.</summary>
     [Id(12)] public IssuedTokens? LastIssued { get; set; }
-}
 
-/// <summary>A stored result for one request id, kept briefly.</summary>
-[GenerateSerializer, Alias("sentinel.RecentIssue")]
-public sealed class RecentIssue
-{
-    [Id(0)] public IssuedTokens Tokens { get; set; } = null!;
-
-    [Id(1)] public DateTimeOffset ForgetAt { get; set; }
+    /// <summary>
+    /// The edge's request id of the last issue. A retry of that request finds its result in <see cref="LastIssued"/>:
+    /// nothing else can have rotated the family in between, since nobody but the retrying edge holds the new token.
+    /// </summary>
+    [Id(13)] public Guid? LastRequestId { get; set; }
 }

@@ -1,8 +1,9 @@
-using System.Globalization;
+using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Validation;
 
@@ -26,33 +27,32 @@ public static partial class SessionsEndpoints
 
     public static IEndpointRouteBuilder MapSessionsEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/auth/refresh", RefreshAsync);
+        // RATE_LIMIT_REFRESH per family once the token verifies, else RATE_LIMIT_AUTH per IP: decided in the handler.
+        app.MapPost("/auth/refresh", RefreshAsync).WithRateLimitTier(RateLimitTier.Refresh).DecideRateLimitInEndpoint();
         app.MapPost("/auth/logout", LogoutAsync);
         var me = app.MapGroup("/users/me/sessions");
         me.MapGet("", ListAsync);
-        me.MapDelete("/{family_id}", RevokeAsync);
+        // RATE_LIMIT_ADMIN_WRITE per user covers session revokes (§8.5); the filter runs after the bearer is bound.
+        me.MapDelete("/{family_id}", RevokeAsync).WithRateLimitTier(RateLimitTier.AdminWrite).AddRateLimitFilter();
         return app;
     }
 
     public static async Task<IResult> RefreshAsync(RefreshRequest body, HttpContext context, TokenService tokens, SessionTokens sessionTokens,
-        SessionCalls sessions, IRefreshRateLimit limiter, ILogger<RefreshRequest> logger)
+        SessionCalls sessions, RateLimitGate limiter, ILoggerFactory loggers)
     {
         var v = new RequestValidator().Required("refresh_token", body.RefreshToken).Length("refresh_token", body.RefreshToken, 0, MaxRefreshTokenLength);
         if (v.Failed) return v.Result();
         context.Response.Headers.CacheControl = "no-store";
 
-        if (await tokens.VerifyAsync(body.RefreshToken!, TokenKind.Refresh) is not TokenCheck.Valid { Token: var token }
-            || !Guid.TryParse(token.Claim("fid"), out var familyId))
-            return Invalid();
-
-        if (await limiter.CheckAsync(context, token.Subject, familyId) is RefreshRateDecision.Limited limited)
-        {
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return ApiErrors.Result(StatusCodes.Status429TooManyRequests, "Too many requests", ErrorCodes.RateLimited);
-        }
+        var token = await tokens.VerifyAsync(body.RefreshToken!, TokenKind.Refresh) is TokenCheck.Valid valid ? valid.Token : null;
+        var familyId = Guid.TryParse(token?.Claim("fid"), out var fid) ? fid : (Guid?)null;
+        // A verified token is limited per family; one that does not verify, per IP under the auth tier (§8.5).
+        if (token is not null && familyId is { } family) context.SetRateLimitPrincipal(RateLimitPrincipal.Family(family));
+        if ((await limiter.CheckAsync(context)).Rejection() is { } rejected) return rejected;
+        if (token is null || familyId is null) return Invalid();
 
         // One id for this request and every retry of it by this edge.
-        var request = new RotateRequest(Guid.NewGuid(), familyId, token.Jti, SessionTokens.Device(context), sessionTokens.Policy);
+        var request = new RotateRequest(Guid.NewGuid(), familyId.Value, token.Jti, SessionTokens.Device(context), sessionTokens.Policy);
         var decision = await sessions.DecideAsync(token.Subject, (grain, ct) => grain.RotateAsync(request, ct), context.RequestAborted);
         switch (decision)
         {
@@ -61,7 +61,7 @@ public static partial class SessionsEndpoints
             case SessionDecision.Refused { Reason: SessionRefusal.VersionConflict }:
                 return SessionCalls.Unavailable(context);
             case SessionDecision.Refused refused:
-                LogRefused(logger, token.Subject, familyId, refused.Reason);
+                LogRefused(loggers.CreateLogger("Sentinel.Web.Sessions"), token.Subject, familyId.Value, refused.Reason);
                 return Invalid();
             default:
                 return Invalid();

@@ -2,10 +2,12 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Sentinel.Grains.Directory;
+using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
 
 namespace Sentinel.Web.SignIn;
@@ -18,8 +20,9 @@ public static partial class AdminSignInEndpoints
     public static RouteGroupBuilder MapAdminSignInEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/auth/admin");
-        group.MapGet("/login/{provider}", LoginAsync);
-        group.MapGet("/callback/{provider}", CallbackAsync);
+        // RATE_LIMIT_AUTH_ADMIN, per IP and route (§8.5).
+        group.MapGet("/login/{provider}", LoginAsync).WithRateLimitTier(RateLimitTier.AuthAdmin);
+        group.MapGet("/callback/{provider}", CallbackAsync).WithRateLimitTier(RateLimitTier.AuthAdmin);
         group.MapGet("/landing", Landing);
         group.MapGet("/me", Me);
         group.MapPost("/logout", LogoutAsync);

@@ -24,8 +24,9 @@ public static class ExternalIdentities
             // checked the issuer), unless Entra says the domain owner did not verify it (xms_edov=false).
             var tenant = Claim(ExternalClaims.TenantId);
             var edov = Claim(ExternalClaims.EntraEmailDomainOwnerVerified);
-            verified = email is not null
-                && string.Equals(tenant, provider.EntraTenantId, StringComparison.OrdinalIgnoreCase)
+            // ENTRA_TENANT_ID may be a domain name rather than the tenant's GUID; the issuer check pins the tenant anyway.
+            var ourTenant = !Guid.TryParse(provider.EntraTenantId, out var configured) || (Guid.TryParse(tenant, out var tokenTenant) && tokenTenant == configured);
+            verified = email is not null && ourTenant
                 && !(edov is not null && (edov == "0" || (bool.TryParse(edov, out var e) && !e)));
         }
         if (email is null || !Emails.IsValid(email)) verified = false;

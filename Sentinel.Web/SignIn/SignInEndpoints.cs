@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Authentication;
 using Sentinel.Grains.AuthCodes;
 using Sentinel.Grains.Directory;
+using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Providers;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Sessions;
 using Sentinel.Web.Validation;
 
@@ -30,11 +32,12 @@ public static partial class SignInEndpoints
     {
         var group = app.MapGroup("/auth");
         group.MapGet("/providers", Providers);
-        group.MapGet("/login/{provider}", LoginAsync);
-        group.MapGet("/callback/{provider}", CallbackAsync);
-        group.MapGet("/workspaces", WorkspacesAsync);
-        group.MapPost("/workspaces", WorkspacesWithVerifierAsync);
-        group.MapPost("/token", TokenAsync);
+        // RATE_LIMIT_AUTH, per IP and concrete path (§8.5).
+        group.MapGet("/login/{provider}", LoginAsync).WithRateLimitTier(RateLimitTier.Auth);
+        group.MapGet("/callback/{provider}", CallbackAsync).WithRateLimitTier(RateLimitTier.Auth);
+        group.MapGet("/workspaces", WorkspacesAsync).WithRateLimitTier(RateLimitTier.Auth);
+        group.MapPost("/workspaces", WorkspacesWithVerifierAsync).WithRateLimitTier(RateLimitTier.Auth);
+        group.MapPost("/token", TokenAsync).WithRateLimitTier(RateLimitTier.Auth);
         return group;
     }
 
@@ -81,9 +84,9 @@ public static partial class SignInEndpoints
             await context.ChallengeAsync(scheme, properties);
             return Results.Empty;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
         {
-            // Typically the provider's discovery document could not be fetched.
+            // The discovery document could not be fetched, or a pushed authorization request (PAR) was refused.
             LogProviderUnreachable(logger, ex, provider);
             return HtmlCard.ServerError("Sign-in unavailable", "The identity provider could not be reached. Try again in a moment.");
         }

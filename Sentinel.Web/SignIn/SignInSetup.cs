@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Providers;
 using Sentinel.Web.Sessions;
@@ -8,7 +7,7 @@ namespace Sentinel.Web.SignIn;
 /// <summary>Registers and maps sign-in, sessions and admin sign-in.</summary>
 public static class SignInSetup
 {
-    /// <summary>Identity-provider handlers, token signing for sessions, the admin-cookie scheme, and the refresh-limit hook.</summary>
+    /// <summary>Identity-provider handlers, token signing for sessions, and the admin-cookie scheme.</summary>
     public static IServiceCollection AddSentinelSignIn(this IServiceCollection services, ProviderSettings providers, SignInSettings settings)
     {
         services.AddSingleton(settings);
@@ -16,8 +15,6 @@ public static class SignInSetup
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<SessionCalls>();
         services.AddSingleton<AdminCookieAuthenticator>();
-        // The rate-limiting work registers its own; whichever order, its registration is the one resolved.
-        services.TryAddSingleton<IRefreshRateLimit, NoRefreshRateLimit>();
         // Sign-in URLs carry one-time codes (the provider's on the callback, ours on the redirect to the app): the
         // framework's per-request and redirect logs would write them out at Information.
         services.Configure<LoggerFilterOptions>(o =>

@@ -46,7 +46,9 @@ public sealed class RateLimitHttpTests(SentinelWebApplication app) : IDisposable
         Assert.Equal("{\"detail\":\"Too many requests\",\"code\":\"rate_limited\"}", await response.Content.ReadAsStringAsync());
         Assert.Equal(TimeSpan.FromSeconds(6), response.Headers.RetryAfter?.Delta);
         Assert.Equal("\"aggregate\";q=1000;w=60, \"default\";q=10;w=60", string.Join(",", response.Headers.GetValues("RateLimit-Policy")));
-        Assert.Equal("\"aggregate\";r=198;t=1, \"default\";r=0;t=12", string.Join(",", response.Headers.GetValues("RateLimit")));
+        // The aggregate bucket (1000/minute) refills in milliseconds on the wall clock the web tests share, so only its
+        // shape is fixed; the exhausted default bucket (10/minute) is exact.
+        Assert.Matches("^\"aggregate\";r=\\d+;t=\\d+, \"default\";r=0;t=12$", string.Join(",", response.Headers.GetValues("RateLimit")));
     }
 
     [Fact]
