@@ -80,7 +80,7 @@ using (var gate = new SemaphoreSlim(16))
             using var token = await http.PostAsJsonAsync("/auth/token", new { code, workspace_id = workspaceId, code_verifier = verifier }, deadline.Token);
             token.EnsureSuccessStatusCode();
             var body = await token.Content.ReadFromJsonAsync<JsonElement>(deadline.Token);
-            chains[i] = new Chain(userId, body.GetProperty("refresh_token").GetString()!);
+            chains[i] = new Chain(userId, body.GetProperty("access_token").GetString()!, body.GetProperty("refresh_token").GetString()!);
         }
         finally
         {
@@ -122,6 +122,7 @@ async Task<long> RefreshWorkerAsync(int worker, CancellationToken stop)
             throw new InvalidOperationException($"refresh answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None);
         chain.Refresh = body.GetProperty("refresh_token").GetString()!;
+        chain.Access = body.GetProperty("access_token").GetString()!;
         done++;
     }
     return done;
@@ -145,6 +146,21 @@ async Task<long> HealthWorkerAsync(int worker, CancellationToken stop)
     while (!stop.IsCancellationRequested)
     {
         using var response = await http.GetAsync(new Uri("/health", UriKind.Relative), CancellationToken.None);
+        response.EnsureSuccessStatusCode();
+        done++;
+    }
+    return done;
+}
+
+async Task<long> MeWorkerAsync(int worker, CancellationToken stop)
+{
+    long done = 0;
+    var mine = Enumerable.Range(worker * options.FamiliesPerWorker, options.FamiliesPerWorker).ToArray();
+    for (var n = 0; !stop.IsCancellationRequested; n++)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/users/me");
+        request.Headers.Authorization = new("Bearer", chains[mine[n % mine.Length]].Access);
+        using var response = await http.SendAsync(request, CancellationToken.None);
         response.EnsureSuccessStatusCode();
         done++;
     }
@@ -202,7 +218,9 @@ for (var run = 1; run <= options.Runs; run++)
     Console.WriteLine($"run {run}: baseline {baseline[^1].PerSecond,8:F0}/s   refresh {refresh[^1].PerSecond,8:F0}/s   ratio {refresh[^1].PerSecond / baseline[^1].PerSecond:F3}");
 }
 
-// Where the time goes: the same load without HTTP and signing (grain + PostgreSQL only), and HTTP alone.
+// Where the time goes: an authenticated read (verify + grain calls, no signing), the same rotations without HTTP and
+// signing (grain + PostgreSQL only), and HTTP alone.
+var me = await MeasureAsync("GET /users/me (verify + 2 grain reads)", MeWorkerAsync);
 var heads = new Dictionary<Guid, (Guid Family, Guid Jti)>();
 foreach (var chain in chains)
 {
@@ -235,7 +253,7 @@ Console.WriteLine($"  load average at the end: {File.ReadAllText("/proc/loadavg"
 Console.WriteLine();
 Console.WriteLine("where the time goes (CPU milliseconds per operation, median-run phases; 'other' is PostgreSQL, Redis and anything else on the machine):");
 Console.WriteLine($"  {"phase",-44} {"ops/s",8} {"web",7} {"silo",7} {"postgres",9} {"driver",7} {"other",7} {"total",7}");
-foreach (var phase in new[] { Middle(baseline), Middle(refresh), grainOnly, httpOnly })
+foreach (var phase in new[] { Middle(baseline), Middle(refresh), grainOnly, me, httpOnly })
     Console.WriteLine($"  {phase.Name,-44} {phase.PerSecond,8:F0} {phase.PerOp(phase.Cpu.Web),7:F2} {phase.PerOp(phase.Cpu.Silo),7:F2} {phase.PerOp(phase.Cpu.Postgres),9:F2} {phase.PerOp(phase.Cpu.Driver),7:F2} {phase.PerOp(phase.Cpu.Other),7:F2} {phase.PerOp(phase.Cpu.Total),7:F2}");
 Console.WriteLine();
 Console.WriteLine($"RESULT refresh_per_second={refreshMedian.ToString("F0", inv)} baseline_per_second={baselineMedian.ToString("F0", inv)} ratio={ratio.ToString("F3", inv)} cpu_ratio={cpuRatio.ToString("F3", inv)}");

@@ -39,9 +39,10 @@ internal static class Loopback
 }
 
 /// <summary>A chain of refresh tokens of one family.</summary>
-internal sealed class Chain(Guid userId, string refresh)
+internal sealed class Chain(Guid userId, string access, string refresh)
 {
     public Guid UserId { get; } = userId;
+    public string Access { get; set; } = access;
     public string Refresh { get; set; } = refresh;
 }
 
