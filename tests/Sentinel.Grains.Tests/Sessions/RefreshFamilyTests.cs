@@ -8,6 +8,15 @@ namespace Sentinel.Grains.Tests.Sessions;
 [Collection(ClusterCollection.Name)]
 public sealed class RefreshFamilyTests(ClusterFixture fixture)
 {
+    /// <summary>Rounds of each race test: <c>SENTINEL_RACE_ROUNDS</c> (<c>make stress</c> sets 100), else 1.</summary>
+    public static TheoryData<int> RaceRounds()
+    {
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("SENTINEL_RACE_ROUNDS"), out var n) && n > 0 ? n : 1;
+        var data = new TheoryData<int>();
+        for (var i = 1; i <= rounds; i++) data.Add(i);
+        return data;
+    }
+
     private static readonly FakeSessionDirectory Directory = FakeSessionDirectory.Instance;
     private static DateTimeOffset Now => ClusterFixture.Time.GetUtcNow();
 
@@ -303,9 +312,10 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         Assert.Equal((clientApp, "App", m.WorkspaceId, "127.0.0.1", "tests"), (info.ClientAppId, info.ClientAppName, info.WorkspaceId, info.Ip, info.UserAgent));
     }
 
-    [Fact, Trait("Category", "Race")]
-    public async Task fifty_concurrent_rotations_of_one_token_have_exactly_one_winner_and_revoke_the_family()
+    [Theory, MemberData(nameof(RaceRounds)), Trait("Category", "Race")]
+    public async Task fifty_concurrent_rotations_of_one_token_have_exactly_one_winner_and_revoke_the_family(int round)
     {
+        _ = round;
         var m = NewMember();
         var first = await StartAsync(m);
 

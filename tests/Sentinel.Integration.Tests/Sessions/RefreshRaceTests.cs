@@ -70,18 +70,22 @@ public sealed class RefreshCluster : IAsyncLifetime
 
 public sealed class RefreshRaceTests(RefreshCluster c) : IClassFixture<RefreshCluster>
 {
+    public static TheoryData<int> RaceRounds() => Sentinel.Testing.TestEnvironment.RaceRoundData();
+
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    [Fact, Trait("Category", "Race")]
-    public async Task fifty_parallel_refreshes_across_two_replicas_give_exactly_one_winner_and_revoke_the_family()
+    [Theory, MemberData(nameof(RaceRounds)), Trait("Category", "Race")]
+    public async Task fifty_parallel_refreshes_across_two_replicas_give_exactly_one_winner_and_revoke_the_family(int round)
     {
+        _ = round;
         var pair = await c.SignInAsync(http);
         await RaceAssertions.FiftyParallelRefreshesAsync(http, c.Webs, pair);
     }
 
-    [Fact, Trait("Category", "Race")]
-    public async Task parallel_refreshes_of_different_families_of_one_user_all_succeed()
+    [Theory, MemberData(nameof(RaceRounds)), Trait("Category", "Race")]
+    public async Task parallel_refreshes_of_different_families_of_one_user_all_succeed(int round)
     {
+        _ = round;
         var pairs = new List<(string Access, string Refresh)>();
         var first = await c.SignInAsync(http);
         pairs.Add(first);
