@@ -14,32 +14,42 @@ namespace Sentinel.Integration.Tests.Admin;
 /// rotated or deleted through one replica stops working on the other at once (no per-process cache, D21), and an app's
 /// revoke_sessions reaches sessions stored by the real storage provider.
 /// </summary>
-public sealed class AdminAppsProcessTests : IAsyncLifetime
+public sealed class AdminAppsCluster : IAsyncLifetime
 {
     private readonly ClusterHarness harness = new("admindir");
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(15) };
-    private OrleansTestClient orleans = null!;
-    private Uri webA = null!;
-    private Uri webB = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+    public OrleansTestClient Orleans { get; private set; } = null!;
+    public Uri WebA { get; private set; } = null!;
+    public Uri WebB { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         await TestDatabase.EnsureMigratedAsync();
         harness.StartSilo("silo");
-        webA = harness.StartWeb("web-a").Api;
-        webB = harness.StartWeb("web-b").Api;
-        foreach (var web in new[] { webA, webB })
-            await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(http, new Uri(web, "/health/ready"), HttpStatusCode.OK),
-                TimeSpan.FromSeconds(120), $"{web} ready", harness.AllOutput);
-        orleans = await OrleansTestClient.ConnectAsync(harness.ClusterId, TimeSpan.FromSeconds(60));
+        WebA = harness.StartWeb("web-a").Api;
+        WebB = harness.StartWeb("web-b").Api;
+        foreach (var web in new[] { WebA, WebB })
+            await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(Http, new Uri(web, "/health/ready"), HttpStatusCode.OK),
+                TimeSpan.FromSeconds(180), $"{web} ready", harness.AllOutput);
+        Orleans = await OrleansTestClient.ConnectAsync(harness.ClusterId, TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()
     {
-        http.Dispose();
-        if (orleans is not null) await orleans.DisposeAsync();
+        Http.Dispose();
+        if (Orleans is not null) await Orleans.DisposeAsync();
         await harness.DisposeAsync();
     }
+}
+
+/// <summary>One cluster for both tests: starting processes is the slow part.</summary>
+public sealed class AdminAppsProcessTests(AdminAppsCluster cluster) : IClassFixture<AdminAppsCluster>
+{
+    private HttpClient http => cluster.Http;
+    private OrleansTestClient orleans => cluster.Orleans;
+    private Uri webA => cluster.WebA;
+    private Uri webB => cluster.WebB;
 
     private async Task<string> AdminCookieAsync()
     {
