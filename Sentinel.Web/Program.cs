@@ -1,4 +1,5 @@
 using Sentinel.Configuration;
+using Sentinel.Web.Admin;
 using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
@@ -124,6 +125,8 @@ app.MapWorkspacesEndpoints();
 app.MapGroupsEndpoints();
 app.MapSentinelAuthorization();
 app.MapAdminPanelEndpoints(settings.AdminPort);
+// Admin API, directory half (branch admin-directory). The lead folds this into the one /admin group of AdminEndpoints.cs.
+app.MapGroup("/admin").MapAdminDirectoryEndpoints();
 app.MapSentinelSignIn(signIn);
 
 await app.RunAsync();
