@@ -30,6 +30,7 @@ public sealed partial class CorsOrigins(SecuritySettings security, GrainCalls ca
     private readonly SemaphoreSlim firstLoad = new(1, 1);
     private volatile Snapshot? snapshot;
     private volatile bool attempted;
+    private volatile bool failing;
 
     private sealed record Snapshot(long Version, FrozenSet<string> Origins);
 
@@ -64,11 +65,14 @@ public sealed partial class CorsOrigins(SecuritySettings security, GrainCalls ca
             var set = await calls.RunAsync((g, ct) => g.GetGrain<ICorsOriginsGrain>(0).GetIfChangedAsync(known, ct), cancellationToken);
             if (set is not null) Apply(set);
             else if (snapshot is null) Apply(CorsOriginSet.Of([]));
+            failing = false;
             return true;
         }
         catch (ClusterUnavailableException ex)
         {
-            Log.RefreshFailed(logger, (ex.InnerException ?? ex).GetType().Name);
+            // Once per outage, not once per poll.
+            if (!failing) Log.RefreshFailed(logger, (ex.InnerException ?? ex).GetType().Name);
+            failing = true;
             return false;
         }
     }

@@ -158,7 +158,9 @@ public sealed class TlsAndStartupTests
         }
 
         // Redis: the server has no plain listener (port 0), and both processes' connections are on its TLS port.
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisOptions());
+        var admin = TestEnvironment.RedisOptions();
+        admin.AllowAdmin = true;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(admin);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var config = (await server.ConfigGetAsync("*port")).ToDictionary(p => p.Key, p => p.Value);
         Assert.Equal("0", config["port"]);

@@ -14,7 +14,7 @@ namespace Sentinel.Integration.Tests.Observability;
 
 /// <summary>
 /// Runs once, for the redaction and metrics tests: a real silo and a real web process with production logging (JSON,
-/// PII redaction on, framework categories at Debug so their lines are captured too) and a refresh limit of 3 a minute.
+/// PII redaction on, framework categories at Debug so their lines are captured too) and a refresh limit of 15 a minute (a burst of 3).
 /// Through the local OpenID Connect provider it signs a person in twice, exchanges the codes, refreshes, replays a
 /// rotated refresh token (reuse), refreshes until 429, logs out, and sends a service key and cookies. It keeps every
 /// secret it saw, the processes' output, and <c>/metrics</c> before and after.
@@ -70,12 +70,12 @@ public sealed class ObservedSignIn : IAsyncLifetime
             ["BASE_URL"] = baseUrl,
             ["SERVICE_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["SESSION_SECRET_KEY"] = "observe-session-secret-" + Run,
-            ["RATE_LIMIT_REFRESH"] = "3/minute",
+            ["RATE_LIMIT_REFRESH"] = "15/minute",
         };
         foreach (var (k, v) in Logging) env[k] = v;
         Secrets.Add(("session secret", env["SESSION_SECRET_KEY"]));
-        var (_, api) = Harness.StartWeb("web", env);
-        Web = new Uri(api, "/");
+        Harness.StartWeb("web", env);
+        Web = new Uri(baseUrl + "/");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(http, new Uri(Web, "/health/ready"), HttpStatusCode.OK),
             TimeSpan.FromSeconds(120), "web ready", Harness.AllOutput);
@@ -111,9 +111,13 @@ public sealed class ObservedSignIn : IAsyncLifetime
             Secrets.Add(("rotated refresh token", a2.Refresh));
             using var reuse = await Flow.RefreshAsync(http, Web, a.Refresh);
             ReuseStatus = reuse.StatusCode;
-            using var revoked = await Flow.RefreshAsync(http, Web, a2.Refresh);
-            using var limited = await Flow.RefreshAsync(http, Web, a2.Refresh);
-            LimitedStatus = limited.StatusCode;
+            // 15/minute: a burst of 3 from idle, then one every 4 s. The revoked family's token is refused (401) until the
+            // limit answers 429; the loop stops at the first 429, so exactly one is counted.
+            for (var i = 0; i < 20 && LimitedStatus != HttpStatusCode.TooManyRequests; i++)
+            {
+                using var again = await Flow.RefreshAsync(http, Web, a2.Refresh);
+                LimitedStatus = again.StatusCode;
+            }
 
             // Secrets in headers a log could pick up: a cookie, a bearer and a service key on one request.
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Web, "/users/me"));
