@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sentinel.Configuration;
+using Sentinel.Observability;
 using Sentinel.Silo.Hosting;
 using Sentinel.Silo.Migrations;
 
@@ -7,6 +8,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 // Configuration: environment first, then .env in the working directory, as the seed reads it.
 builder.Configuration.AddDotEnvFile();
+
+// Logs as the edge writes them: one redacted JSON object per line (LOG_FORMAT, LOG_LEVEL, LOG_PII_REDACTION).
+builder.Logging.AddSentinelLogging(builder.Configuration);
 var settings = SiloSettings.FromConfiguration(builder.Configuration);
 var validation = new SiloSettingsValidator().Validate(null, settings);
 if (validation.Failed)
@@ -36,7 +40,7 @@ if (args.Contains("seed"))
 }
 
 // The production checklist, silo side: fatal when DEBUG=false, a warning otherwise.
-var checklist = SiloStartupChecks.Run(settings);
+var checklist = SiloStartupChecks.Run(settings, builder.Configuration);
 if (checklist.Count > 0 && !settings.Debug)
 {
     Console.Error.WriteLine("Sentinel.Silo refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", checklist));

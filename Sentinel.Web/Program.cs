@@ -4,10 +4,12 @@ using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
 using Sentinel.Web.Auth;
+using Sentinel.Web.Cors;
 using Sentinel.Web.Authz;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Groups;
 using Sentinel.Web.Hardening;
+using Sentinel.Observability;
 using Sentinel.Web.Observability;
 using Sentinel.Web.Health;
 using Sentinel.Web.Hosting;
@@ -44,16 +46,16 @@ if (failures.Count > 0)
 }
 
 // The production checklist: fatal when DEBUG=false (all failures at once), warnings when DEBUG=true.
-var checklist = StartupChecks.Run(builder.Configuration, settings, jwt, security);
-if (checklist.Count > 0 && !settings.Debug)
+var checklist = StartupChecks.Decide(StartupChecks.Run(builder.Configuration, settings, jwt, security), settings.Debug);
+if (checklist is StartupChecks.Verdict.Refuse refused)
 {
-    Console.Error.WriteLine("Sentinel.Web refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", checklist));
+    Console.Error.WriteLine("Sentinel.Web refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", refused.Failures));
     return 2;
 }
 builder.Services.AddSingleton(security);
 
 // Logs: one JSON object per line (LOG_FORMAT), redacted (LOG_PII_REDACTION); metrics at /metrics.
-builder.Logging.AddSentinelLogging(builder.Configuration, security);
+builder.Logging.AddSentinelLogging(builder.Configuration);
 builder.Services.AddSentinelMetrics();
 builder.Services.AddSentinelOpenApi(settings.Debug);
 builder.Services.AddSingleton(settings);
@@ -105,12 +107,16 @@ builder.Services.AddSharedDataProtection(settings, redis);
 // Sign-in: one handler per identity provider, sessions in the user's grain, the admin cookie.
 builder.Services.AddSentinelSignIn(providers, signIn);
 
+// CORS: CORS_ORIGINS plus the origins of active client and service apps, polled from the cluster.
+builder.Services.AddSentinelCors(builder.Configuration);
+
 var app = builder.Build();
-foreach (var warning in checklist)
+foreach (var warning in ((StartupChecks.Verdict.Start)checklist).Warnings)
     app.Logger.LogWarning("Production check failed (allowed because DEBUG=true): {Check}", warning);
 
-// Outer to inner: request id and access log, host filter, security headers, the contract's conventions.
+// Outer to inner: request id and access log, CORS, host filter, security headers, the contract's conventions.
 app.UseRequestLogging();
+app.UseSentinelCors();
 app.UseHostFiltering(security);
 app.UseSecurityHeaders(security);
 app.UseSentinelConventions();

@@ -33,6 +33,8 @@ internal sealed class ServiceAppGrain(NpgsqlDataSource database) : Grain, IServi
         }
         await ActivityLog.WriteAsync(connection, tx, "service_app_created", actorId, "service_app", Id, null, new { name, service_name = serviceName }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        // Unlike the original (D21), a new app's origins are allowed at once.
+        await GrainFactory.GetGrain<Cors.ICorsOriginsGrain>(0).InvalidateAsync(cancellationToken);
         return ServiceAppResult<ServiceAppWithKey>.Ok(new ServiceAppWithKey(app, key));
     }
 
@@ -97,6 +99,7 @@ internal sealed class ServiceAppGrain(NpgsqlDataSource database) : Grain, IServi
         await ActivityLog.WriteAsync(connection, tx, "service_app_updated", actorId, "service_app", Id, null, null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         await GrainFactory.GetGrain<IServiceKeyGrain>(hash).InvalidateAsync(cancellationToken);
+        await GrainFactory.GetGrain<Cors.ICorsOriginsGrain>(0).InvalidateAsync(cancellationToken);
         return ServiceAppResult<ServiceAppInfo>.Ok(app);
     }
 

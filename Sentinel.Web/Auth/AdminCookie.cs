@@ -30,6 +30,8 @@ public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls cal
             throw ApiException.Forbidden("Missing X-Requested-With header", ErrorCodes.CsrfHeaderMissing);
         if (request.Cookies[CookieName] is not { Length: > 0 } raw)
             throw ApiException.Unauthorized("Not authenticated", ErrorCodes.NotAuthenticated);
+        if (raw.Length > TokenService.MaxTokenLength)
+            throw ApiException.Unauthorized("Token too large", ErrorCodes.TokenTooLarge);
         if (await tokens.VerifyAsync(raw, TokenKind.Admin) is not TokenCheck.Valid { Token: var token })
             throw ApiException.Unauthorized("Invalid or expired token", ErrorCodes.InvalidToken);
         if (!token.Token.TryGetPayloadValue<bool>("admin", out var admin) || !admin)

@@ -19,6 +19,7 @@ public static class ErrorCodes
     public const string ClusterUnavailable = "cluster_unavailable";
     public const string RateLimited = "rate_limited";
     public const string InvalidHost = "invalid_host";
+    public const string CorsDisallowed = "cors_disallowed";
 
     // Authentication (§1.4)
     public const string MissingToken = "missing_token";

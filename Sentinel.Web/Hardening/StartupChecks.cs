@@ -11,6 +11,19 @@ namespace Sentinel.Web.Hardening;
 /// </summary>
 public static class StartupChecks
 {
+    /// <summary>What the process does with the checklist's failures: refuse to start (DEBUG=false) or start and warn.</summary>
+    public abstract record Verdict
+    {
+        /// <summary>Start; each failure is logged as a warning.</summary>
+        public sealed record Start(IReadOnlyList<string> Warnings) : Verdict;
+
+        /// <summary>Exit with code 2, listing every failure at once.</summary>
+        public sealed record Refuse(IReadOnlyList<string> Failures) : Verdict;
+    }
+
+    public static Verdict Decide(IReadOnlyList<string> failures, bool debug) =>
+        failures.Count > 0 && !debug ? new Verdict.Refuse(failures) : new Verdict.Start(failures);
+
     public static IReadOnlyList<string> Run(IConfiguration c, WebSettings web, JwtSettings jwt, SecuritySettings security)
     {
         var failures = new List<string>();

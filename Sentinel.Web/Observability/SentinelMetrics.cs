@@ -28,6 +28,29 @@ public sealed class SentinelMetrics : IDisposable
     public Counter<long> RateLimited { get; }
     public Counter<long> SignIns { get; }
 
+    /// <summary>One token signed (<c>kind</c>: access, refresh, admin, authz).</summary>
+    public void Issued(string kind) => TokensIssued.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>One refresh rotation answered with a new pair.</summary>
+    public void Refreshed() => TokensRefreshed.Add(1);
+
+    /// <summary>A rotated refresh token presented again: its family is revoked (counted in <see cref="TokensRevoked"/> too).</summary>
+    public void Reused()
+    {
+        TokensReused.Add(1);
+        Revoked("reuse");
+    }
+
+    /// <summary>A session or token revoked (<c>reason</c>: logout, user, admin_logout, reuse).</summary>
+    public void Revoked(string reason) => TokensRevoked.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>One 429, by the tier that refused.</summary>
+    public void Limited(string tier) => RateLimited.Add(1, new KeyValuePair<string, object?>("tier", tier));
+
+    /// <summary>One sign-in callback, by provider, flow (proxy or admin) and outcome (success, denied, failed, refused, ...).</summary>
+    public void SignIn(string provider, string flow, string outcome) => SignIns.Add(1,
+        new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("flow", flow), new KeyValuePair<string, object?>("outcome", outcome));
+
     public void Dispose() => meter.Dispose();
 }
 

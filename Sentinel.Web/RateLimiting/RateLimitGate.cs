@@ -24,13 +24,15 @@ public sealed class RateLimitGate
     private readonly LimitedKeyCache cache;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly Observability.SentinelMetrics metrics;
     private readonly byte[] pseudonymKey;
     private long lastFailOpenWarning = long.MinValue;
     private long suppressedFailOpenWarnings;
 
     internal RateLimitGate(RateLimitOptions options, RateLimitPlanner planner, ClientIpResolver resolver, GrainCalls calls,
-        LimitedKeyCache cache, TimeProvider time, ILogger<RateLimitGate> logger, WebSettings settings)
+        LimitedKeyCache cache, TimeProvider time, ILogger<RateLimitGate> logger, WebSettings settings, Observability.SentinelMetrics metrics)
     {
+        this.metrics = metrics;
         this.options = options;
         this.planner = planner;
         this.resolver = resolver;
@@ -117,6 +119,7 @@ public sealed class RateLimitGate
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var principal = tier == RateLimitTier.Aggregate && plan.AlsoKey is { } ip ? ip : plan.Key;
         Log.RateLimited(logger, tier.Name(), Pseudonym(principal), plan.Route, seconds, source);
+        metrics.Limited(tier.Name());
         return new RateLimitVerdict.Limited(seconds, tier);
     }
 

@@ -26,7 +26,7 @@ public static class RateLimitingSetup
         services.AddSingleton(sp => new RateLimitGate(
             sp.GetRequiredService<RateLimitOptions>(), sp.GetRequiredService<RateLimitPlanner>(), sp.GetRequiredService<ClientIpResolver>(),
             sp.GetRequiredService<Cluster.GrainCalls>(), sp.GetRequiredService<LimitedKeyCache>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RateLimitGate>>(), settings));
+            sp.GetRequiredService<ILogger<RateLimitGate>>(), settings, sp.GetRequiredService<Observability.SentinelMetrics>()));
         return services;
     }
 

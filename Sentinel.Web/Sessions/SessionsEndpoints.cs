@@ -3,6 +3,7 @@ using Sentinel.Grains.Sessions;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.Observability;
 using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Validation;
@@ -38,7 +39,7 @@ public static partial class SessionsEndpoints
     }
 
     public static async Task<IResult> RefreshAsync(RefreshRequest body, HttpContext context, TokenService tokens, SessionTokens sessionTokens,
-        SessionCalls sessions, RateLimitGate limiter, ILoggerFactory loggers)
+        SessionCalls sessions, RateLimitGate limiter, ILoggerFactory loggers, SentinelMetrics metrics)
     {
         var v = new RequestValidator().Required("refresh_token", body.RefreshToken).Length("refresh_token", body.RefreshToken, 0, MaxRefreshTokenLength);
         if (v.Failed) return v.Result();
@@ -57,10 +58,12 @@ public static partial class SessionsEndpoints
         switch (decision)
         {
             case SessionDecision.Issued issued:
+                if (!issued.Replayed) metrics.Refreshed();
                 return Results.Json(sessionTokens.Sign(token.Subject, issued.Tokens));
             case SessionDecision.Refused { Reason: SessionRefusal.VersionConflict }:
                 return SessionCalls.Unavailable(context);
             case SessionDecision.Refused refused:
+                if (refused.Reason == SessionRefusal.Reused) metrics.Reused();
                 LogRefused(loggers.CreateLogger("Sentinel.Web.Sessions"), token.Subject, familyId.Value, refused.Reason);
                 return Invalid();
             default:
@@ -70,10 +73,11 @@ public static partial class SessionsEndpoints
         static IResult Invalid() => ApiErrors.Result(StatusCodes.Status401Unauthorized, "Invalid refresh token", ErrorCodes.InvalidRefreshToken);
     }
 
-    public static async Task<IResult> LogoutAsync(StrictBearer auth, HttpContext context, GrainCalls calls)
+    public static async Task<IResult> LogoutAsync(StrictBearer auth, HttpContext context, GrainCalls calls, SentinelMetrics metrics)
     {
         var token = auth.Caller.Token;
         await calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(auth.Caller.UserId).LogoutAsync(token.Jti, token.ExpiresAt, ct), context.RequestAborted);
+        metrics.Revoked("logout");
         context.Response.Headers["Clear-Site-Data"] = "\"cookies\", \"storage\"";
         return Results.Json(new { ok = true });
     }
@@ -84,10 +88,11 @@ public static partial class SessionsEndpoints
         return Results.Json(new { sessions = sessions.Select(SessionResponse.From) });
     }
 
-    public static async Task<IResult> RevokeAsync(Guid family_id, StrictBearer auth, HttpContext context, GrainCalls calls)
+    public static async Task<IResult> RevokeAsync(Guid family_id, StrictBearer auth, HttpContext context, GrainCalls calls, SentinelMetrics metrics)
     {
         // A family of another user is simply not in this user's grain: 404 either way.
         var revoked = await calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(auth.Caller.UserId).RevokeFamilyAsync(family_id, "user", ct), context.RequestAborted);
+        if (revoked) metrics.Revoked("user");
         return revoked ? Results.NoContent() : ApiErrors.Result(404, "Session not found", ErrorCodes.SessionNotFound);
     }
 

@@ -43,26 +43,45 @@ public static partial class AdminSignInEndpoints
         var logger = deps.Logger;
 
         var outcome = await RemoteSignIn.HandleCallbackAsync(context, ProviderSchemes.Admin(provider));
+        void Count(string result) => deps.Metrics.SignIn(provider, "admin", result);
         switch (outcome)
         {
             case RemoteOutcome.Denied:
+                Count("denied");
                 return Results.Redirect($"{settings.AdminUrl}/login?error=access_denied");
             case RemoteOutcome.Failed failed:
                 LogFailed(logger, provider, failed.Reason);
+                Count("failed");
                 return ApiErrors.Result(failed.Protocol ? 400 : 500, "Authentication failed", ErrorCodes.AuthenticationFailed);
         }
         var signed = (RemoteOutcome.Signed)outcome;
 
         var identity = ExternalIdentities.From(config, signed.Principal);
-        if (identity is null) return ApiErrors.Result(500, "Authentication failed", ErrorCodes.AuthenticationFailed);
-        if (!identity.EmailVerified) return Refuse(settings, "email_not_verified", logger, provider);
+        if (identity is null)
+        {
+            Count("failed");
+            return ApiErrors.Result(500, "Authentication failed", ErrorCodes.AuthenticationFailed);
+        }
+        if (!identity.EmailVerified)
+        {
+            Count("email_not_verified");
+            return Refuse(settings, "email_not_verified", logger, provider);
+        }
 
         // Eligibility before any account exists: an unknown identity is created only for ADMIN_EMAILS.
         var ip = ClientAddress.Of(context);
         var resolution = await deps.Calls.RunAsync((g, ct) => g.GetGrain<IIdentityResolverGrain>(0)
             .ResolveAsync(identity, UnknownIdentityPolicy.CreateOnlyIfAdmin, settings.IsAdminEmail(identity.Email), null, ip, ct), context.RequestAborted);
-        if (resolution.Refusal == IdentityRefusal.EmailNotVerified) return Refuse(settings, "email_not_verified", logger, provider);
-        if (resolution.User is not { IsAdmin: true, IsActive: true } user) return Refuse(settings, "not_admin", logger, provider);
+        if (resolution.Refusal == IdentityRefusal.EmailNotVerified)
+        {
+            Count("email_not_verified");
+            return Refuse(settings, "email_not_verified", logger, provider);
+        }
+        if (resolution.User is not { IsAdmin: true, IsActive: true } user)
+        {
+            Count("not_admin");
+            return Refuse(settings, "not_admin", logger, provider);
+        }
 
         await deps.Calls.RunAsync(async (g, ct) =>
         {
@@ -77,6 +96,7 @@ public static partial class AdminSignInEndpoints
         });
         AdminCookies.Append(context.Response, token, settings);
         LogAdminSignedIn(logger, user.Id, provider);
+        Count("success");
         context.Response.Headers.CacheControl = "no-store";
         return Results.Redirect(settings.BaseUrl + LandingPath);
     }
@@ -91,7 +111,7 @@ public static partial class AdminSignInEndpoints
     public static IResult Me(AdminSession admin) =>
         Results.Json(new { id = admin.Caller.User.Id, email = admin.Caller.User.Email, name = admin.Caller.User.Name });
 
-    public static async Task<IResult> LogoutAsync(AdminSession admin, HttpContext context, GrainCalls calls, SignInSettings settings)
+    public static async Task<IResult> LogoutAsync(AdminSession admin, HttpContext context, GrainCalls calls, SignInSettings settings, Observability.SentinelMetrics metrics)
     {
         var token = admin.Caller.Token;
         await calls.RunAsync(async (g, ct) =>
@@ -99,6 +119,7 @@ public static partial class AdminSignInEndpoints
             await g.GetGrain<IUserSessionGrain>(token.Subject).DenyTokenAsync(token.Jti, token.ExpiresAt, ct);
             return true;
         }, context.RequestAborted);
+        metrics.Revoked("admin_logout");
         AdminCookies.Delete(context.Response, settings);
         context.Response.Headers["Clear-Site-Data"] = "\"cookies\", \"storage\"";
         return Results.Json(new { ok = true });

@@ -5,6 +5,7 @@ using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.Observability;
 using Sentinel.Web.Providers;
 using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Sessions;
@@ -23,7 +24,7 @@ public static partial class SignInEndpoints
     public sealed record WorkspaceChoice(Guid Id, string Name, string Slug, string Role);
 
     /// <summary>The dependencies most handlers share.</summary>
-    public sealed record Deps(ProviderSettings Providers, SignInSettings Settings, GrainCalls Calls, TimeProvider Time, ILoggerFactory Loggers)
+    public sealed record Deps(ProviderSettings Providers, SignInSettings Settings, GrainCalls Calls, TimeProvider Time, ILoggerFactory Loggers, SentinelMetrics Metrics)
     {
         public ILogger Logger => Loggers.CreateLogger("Sentinel.Web.SignIn");
     }
@@ -98,19 +99,35 @@ public static partial class SignInEndpoints
         if (config is null) return HtmlCard.BadRequest("Sign-in unavailable", $"The sign-in provider '{provider}' is not configured.");
 
         var outcome = await RemoteSignIn.HandleCallbackAsync(context, ProviderSchemes.Proxy(provider));
-        if (outcome is not RemoteOutcome.Signed signed) return RemoteFailure(outcome, deps.Logger, provider);
+        void Count(string result) => deps.Metrics.SignIn(provider, "proxy", result);
+        if (outcome is not RemoteOutcome.Signed signed)
+        {
+            Count(outcome is RemoteOutcome.Denied ? "denied" : "failed");
+            return RemoteFailure(outcome, deps.Logger, provider);
+        }
 
         var properties = signed.Properties;
         var redirect = properties.Item(SignInItems.RedirectUri);
         var challenge = properties.Item(SignInItems.CodeChallenge);
         if (redirect is null || challenge is null)
+        {
+            Count("failed");
             return HtmlCard.BadRequest("Sign-in session missing", "This sign-in was not started here, or it took too long. Start again from the application.");
+        }
 
         try
         {
             var identity = ExternalIdentities.From(config, signed.Principal);
-            if (identity is null) return HtmlCard.ServerError("Sign-in failed", "The identity provider did not say who signed in.");
-            if (!identity.EmailVerified) return EmailNotVerified(deps.Logger, provider);
+            if (identity is null)
+            {
+                Count("failed");
+                return HtmlCard.ServerError("Sign-in failed", "The identity provider did not say who signed in.");
+            }
+            if (!identity.EmailVerified)
+            {
+                Count("email_not_verified");
+                return EmailNotVerified(deps.Logger, provider);
+            }
 
             var ip = ClientAddress.Of(context);
             var resolution = await deps.Calls.RunAsync((g, ct) => g.GetGrain<IIdentityResolverGrain>(0)
@@ -118,11 +135,14 @@ public static partial class SignInEndpoints
             switch (resolution.Refusal)
             {
                 case IdentityRefusal.EmailNotVerified:
+                    Count("email_not_verified");
                     return EmailNotVerified(deps.Logger, provider);
                 case IdentityRefusal.EmailLinkedElsewhere:
+                    Count("linked_elsewhere");
                     LogLinkedElsewhere(deps.Logger, provider);
                     return HtmlCard.Forbidden("Use your usual sign-in", "This email address already signs in with another provider. Sign in with that provider instead.");
                 case not null:
+                    Count("refused");
                     return HtmlCard.Forbidden("Sign-in refused", "This account cannot sign in here.");
             }
             var user = resolution.User!;
@@ -130,20 +150,30 @@ public static partial class SignInEndpoints
             // The app may have been deactivated or changed while the person was at the provider.
             var appId = Guid.TryParse(properties.Item(SignInItems.ClientAppId), out var id) ? id : (Guid?)null;
             var app = await deps.Calls.RunAsync((g, ct) => g.GetGrain<IClientAppLookupGrain>(0).FindActiveForRedirectAsync(redirect, appId, ct), context.RequestAborted);
-            if (app is null) return InvalidRedirect();
+            if (app is null)
+            {
+                Count("invalid_redirect");
+                return InvalidRedirect();
+            }
 
             var code = Pkce.NewCode();
             var grant = new AuthCodeGrant(user.Id, provider, app.Id, app.Name, challenge, properties.Item(SignInItems.CodeChallengeMethod) ?? Pkce.S256,
                 deps.Time.GetUtcNow() + CodeLifetime);
             var stored = await deps.Calls.RunAsync((g, ct) => g.GetGrain<IAuthCodeGrain>(AuthCodeKeys.For(code)).IssueAsync(grant, ct), context.RequestAborted);
-            if (!stored) return HtmlCard.ServerError("Sign-in failed", "Something went wrong. Start again from the application.");
-            LogSignedIn(deps.Logger, user.Id, provider, app.Id);
+            if (!stored)
+            {
+                Count("error");
+                return HtmlCard.ServerError("Sign-in failed", "Something went wrong. Start again from the application.");
+            }
+            LogSignedIn(deps.Logger, user.Id, identity.Email, provider, app.Id);
+            Count("success");
 
             context.Response.Headers.CacheControl = "no-store";
             return new CodeRedirect(WithQuery(redirect, ("code", code), ("state", properties.Item(SignInItems.AppState))));
         }
         catch (ClusterUnavailableException)
         {
+            Count("unavailable");
             context.Response.Headers.RetryAfter = ApiErrors.ClusterRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return new HtmlCard(503, "Sign-in unavailable", "Sign-in is briefly unavailable. Try again in a moment.");
         }
@@ -262,8 +292,9 @@ public static partial class SignInEndpoints
         return head + fragment;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in: user {UserId} via {Provider} for client app {ClientAppId}; code issued")]
-    private static partial void LogSignedIn(ILogger logger, Guid userId, string provider, Guid clientAppId);
+    // The email passes the log formatter, which keeps only its domain (LOG_PII_REDACTION, mandatory in production).
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in: user {UserId} ({Email}) via {Provider} for client app {ClientAppId}; code issued")]
+    private static partial void LogSignedIn(ILogger logger, Guid userId, string email, string provider, Guid clientAppId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in via {Provider} refused: email not verified")]
     private static partial void LogEmailNotVerified(ILogger logger, string provider);

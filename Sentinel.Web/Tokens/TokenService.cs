@@ -39,7 +39,7 @@ public abstract record TokenCheck
 }
 
 /// <summary>Mints and verifies Sentinel's RS256 tokens, selecting verification keys strictly by <c>kid</c>.</summary>
-public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimeProvider time, ILogger<TokenService> logger)
+public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimeProvider time, ILogger<TokenService> logger, Observability.SentinelMetrics metrics)
 {
     /// <summary>Tokens longer than this are refused before any parsing (§1.4).</summary>
     public const int MaxTokenLength = 8192;
@@ -90,6 +90,7 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         };
         claims(payload);
         var token = handler.CreateToken(payload.ToJsonString(), keys.Credentials);
+        metrics.Issued(TypeClaim(kind));
         return (token, id, expiresAt);
     }
 
@@ -110,6 +111,7 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
             ["exp"] = expiresAt.ToUnixTimeSeconds(),
         };
         claims(payload);
+        metrics.Issued(TypeClaim(kind));
         return handler.CreateToken(payload.ToJsonString(), keys.Credentials);
     }
 

@@ -15,9 +15,14 @@ public sealed class HeadersAndHostsTests(SentinelWebApplication app)
 
     [Theory]
     [InlineData("/health", false)]
+    [InlineData("/health/ready", false)]
     [InlineData("/.well-known/jwks.json", false)]
-    [InlineData("/users/me", true)]
     [InlineData("/.well-known/openid-configuration", false)]
+    [InlineData("/users/me", true)]
+    [InlineData("/auth/providers", true)]
+    [InlineData("/auth/admin/me", true)]
+    [InlineData("/admin/users", true)]
+    [InlineData("/authz/resolve", true)]
     [InlineData("/no/such/route", false)]
     public async Task api_routes_carry_the_security_headers_and_no_store_where_the_contract_says(string path, bool noStore)
     {
@@ -27,7 +32,37 @@ public sealed class HeadersAndHostsTests(SentinelWebApplication app)
         Assert.Equal("DENY", Header(response, "X-Frame-Options"));
         Assert.Equal("default-src 'none'; frame-ancestors 'none'", Header(response, "Content-Security-Policy"));
         Assert.Equal(noStore, Header(response, "Cache-Control").Contains("no-store", StringComparison.Ordinal));
+        Assert.Equal(noStore, Header(response, "Pragma") == "no-cache");
+        Assert.Equal("strict-origin-when-cross-origin", Header(response, "Referrer-Policy"));
+        Assert.Equal("camera=(), microphone=(), geolocation=()", Header(response, "Permissions-Policy"));
+        Assert.Equal("same-origin", Header(response, "Cross-Origin-Opener-Policy"));
+        Assert.Equal("same-origin", Header(response, "Cross-Origin-Resource-Policy"));
+        Assert.Equal("require-corp", Header(response, "Cross-Origin-Embedder-Policy"));
         Assert.Empty(Header(response, "Strict-Transport-Security"));
+    }
+
+    [Fact]
+    public async Task html_error_cards_get_the_contract_html_csp_and_no_store()
+    {
+        using var response = await app.CreateClient().GetAsync("/auth/login/nosuch?redirect_uri=http%3A%2F%2Fa.test%2Fcb&code_challenge=abc");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("text/html", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Equal("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'", Header(response, "Content-Security-Policy"));
+        foreach (var name in Common) Assert.False(string.IsNullOrEmpty(Header(response, name)), $"HTML card lacks {name}");
+        Assert.Equal("no-store", Header(response, "Cache-Control"));
+    }
+
+    [Fact]
+    public async Task well_known_documents_are_publicly_cacheable_and_health_is_not_no_store()
+    {
+        var client = app.CreateClient();
+        using var jwks = await client.GetAsync("/.well-known/jwks.json");
+        Assert.Equal("public, max-age=300", Header(jwks, "Cache-Control"));
+        Assert.Equal("daikon", Header(jwks, "Server"));
+        using var health = await client.GetAsync("/health");
+        Assert.DoesNotContain("no-store", Header(health, "Cache-Control"), StringComparison.Ordinal);
+        Assert.Equal("none", Header(health, "X-Permitted-Cross-Domain-Policies"));
+        Assert.Equal("0", Header(health, "X-XSS-Protection"));
     }
 
     [Fact]

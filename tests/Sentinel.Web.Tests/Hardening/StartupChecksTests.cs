@@ -33,35 +33,74 @@ public sealed class StartupChecksTests
     [Fact]
     public void a_production_configuration_passes_every_check() => Assert.Empty(Run([]));
 
+    public static TheoryData<string, string?, string, bool> EachCheckInBothModes()
+    {
+        var data = new TheoryData<string, string?, string, bool>();
+        foreach (var debug in new[] { false, true })
+        {
+            data.Add("SESSION_SECRET_KEY", null, "SESSION_SECRET_KEY", debug);
+            data.Add("SESSION_SECRET_KEY", "dev-only-change-me-in-production", "SESSION_SECRET_KEY", debug);
+            data.Add("COOKIE_SECURE", "false", "COOKIE_SECURE", debug);
+            data.Add("REDIS_URL", "rediss://redis.internal:6379/0", "no password", debug);
+            data.Add("REDIS_TLS_VERIFY", "none", "REDIS_TLS_VERIFY=required", debug);
+            data.Add("REDIS_URL", "redis://:pw@redis.internal:6379/0", "without TLS", debug);
+            data.Add("ALLOWED_HOSTS", "*", "ALLOWED_HOSTS", debug);
+            data.Add("RATE_LIMIT_ENABLED", "false", "RATE_LIMIT_ENABLED", debug);
+            data.Add("LOG_PII_REDACTION", "false", "LOG_PII_REDACTION", debug);
+        }
+        return data;
+    }
+
     [Theory]
-    [InlineData("SESSION_SECRET_KEY", null, "SESSION_SECRET_KEY")]
-    [InlineData("SESSION_SECRET_KEY", "dev-only-change-me-in-production", "SESSION_SECRET_KEY")]
-    [InlineData("COOKIE_SECURE", "false", "COOKIE_SECURE")]
-    [InlineData("REDIS_URL", "rediss://redis.internal:6379/0", "no password")]
-    [InlineData("REDIS_TLS_VERIFY", "none", "REDIS_TLS_VERIFY=required")]
-    [InlineData("REDIS_URL", "redis://:pw@redis.internal:6379/0", "without TLS")]
-    [InlineData("ALLOWED_HOSTS", "*", "ALLOWED_HOSTS")]
-    [InlineData("RATE_LIMIT_ENABLED", "false", "RATE_LIMIT_ENABLED")]
-    [InlineData("LOG_PII_REDACTION", "false", "LOG_PII_REDACTION")]
-    public void each_unsafe_setting_fails_its_check(string key, string? value, string expected)
+    [MemberData(nameof(EachCheckInBothModes))]
+    public void each_unsafe_setting_refuses_the_start_without_debug_and_only_warns_with_it(string key, string? value, string expected, bool debug)
     {
         var failures = Run(new() { [key] = value });
         Assert.Contains(failures, f => f.Contains(expected, StringComparison.Ordinal));
+        AssertMode(failures, debug, expected);
     }
 
-    [Fact]
-    public void private_key_readable_by_others_fails_its_check()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void private_key_readable_by_others_refuses_without_debug_and_warns_with_it(bool debug)
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "private.pem");
         File.Copy(TestKeys.PrivateKeyPath, path);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        Assert.Contains(Run(new() { ["JWT_PRIVATE_KEY_PATH"] = path }), f => f.Contains("readable by group or others", StringComparison.Ordinal));
+        var failures = Run(new() { ["JWT_PRIVATE_KEY_PATH"] = path });
+        Assert.Contains(failures, f => f.Contains("readable by group or others", StringComparison.Ordinal));
+        AssertMode(failures, debug, "readable by group or others");
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Empty(Run(new() { ["JWT_PRIVATE_KEY_PATH"] = path }));
+    }
+
+    private static void AssertMode(IReadOnlyList<string> failures, bool debug, string expected)
+    {
+        switch (StartupChecks.Decide(failures, debug))
+        {
+            case StartupChecks.Verdict.Refuse refuse when !debug:
+                Assert.Contains(refuse.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+                break;
+            case StartupChecks.Verdict.Start start when debug:
+                Assert.Contains(start.Warnings, f => f.Contains(expected, StringComparison.Ordinal));
+                break;
+            case var other:
+                Assert.Fail($"DEBUG={debug}: {other}");
+                break;
+        }
     }
 
     [Fact]
     public void every_failure_is_reported_at_once()
     {
-        var failures = Run(new() { ["COOKIE_SECURE"] = "false", ["ALLOWED_HOSTS"] = "*", ["LOG_PII_REDACTION"] = "false", ["SESSION_SECRET_KEY"] = null });
-        Assert.True(failures.Count >= 4, string.Join("; ", failures));
+        var failures = Run(new()
+        {
+            ["COOKIE_SECURE"] = "false", ["ALLOWED_HOSTS"] = "*", ["LOG_PII_REDACTION"] = "false", ["SESSION_SECRET_KEY"] = null,
+            ["REDIS_URL"] = "rediss://redis.internal:6379/0", ["REDIS_TLS_VERIFY"] = "none", ["RATE_LIMIT_ENABLED"] = "false",
+        });
+        var refused = Assert.IsType<StartupChecks.Verdict.Refuse>(StartupChecks.Decide(failures, debug: false));
+        Assert.Equal(7, refused.Failures.Count);
     }
 }

@@ -1,4 +1,4 @@
-using Sentinel.Web.Observability;
+using Sentinel.Observability;
 using Xunit;
 
 namespace Sentinel.Web.Tests.Observability;

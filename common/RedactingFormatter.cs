@@ -3,12 +3,15 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Sentinel.Web.Observability;
+namespace Sentinel.Observability;
 
 /// <summary>Options of <see cref="RedactingFormatter"/>.</summary>
-public sealed class RedactingFormatterOptions : ConsoleFormatterOptions
+internal sealed class RedactingFormatterOptions : ConsoleFormatterOptions
 {
     /// <summary>One JSON object per line (true, the default) or readable single lines.</summary>
     public bool Json { get; set; } = true;
@@ -18,10 +21,11 @@ public sealed class RedactingFormatterOptions : ConsoleFormatterOptions
 }
 
 /// <summary>
+/// Linked into both Sentinel.Web and Sentinel.Silo, so both processes write the same redacted JSON lines.
 /// The last line of defence for logs: Sentinel's own messages carry ids, never emails or tokens, but framework and
 /// library messages might. Every message and every state value passes through <see cref="Redact"/>.
 /// </summary>
-public sealed partial class RedactingFormatter(IOptionsMonitor<RedactingFormatterOptions> options) : ConsoleFormatter(Name)
+internal sealed partial class RedactingFormatter(IOptionsMonitor<RedactingFormatterOptions> options) : ConsoleFormatter(Name)
 {
     public new const string Name = "sentinel";
 
@@ -113,17 +117,26 @@ public sealed partial class RedactingFormatter(IOptionsMonitor<RedactingFormatte
     };
 }
 
-public static class LoggingSetup
+internal static class LoggingSetup
 {
+    /// <summary><c>LOG_PII_REDACTION</c> (default true).</summary>
+    public static bool PiiRedaction(IConfiguration c) =>
+        (c["LOG_PII_REDACTION"] ?? "true").Trim().ToLowerInvariant() is not ("false" or "0" or "no" or "off");
+
+    /// <summary><c>LOG_FORMAT</c> (<c>json</c>, the default, or <c>console</c>).</summary>
+    public static string LogFormat(IConfiguration c) => (c["LOG_FORMAT"] ?? "json").Trim().ToLowerInvariant();
+
     /// <summary><c>LOG_FORMAT</c>, <c>LOG_LEVEL</c> (default INFO) and <c>LOG_PII_REDACTION</c> for every line this process writes.</summary>
-    public static ILoggingBuilder AddSentinelLogging(this ILoggingBuilder logging, IConfiguration c, Hardening.SecuritySettings security)
+    public static ILoggingBuilder AddSentinelLogging(this ILoggingBuilder logging, IConfiguration c)
     {
         logging.ClearProviders();
         logging.AddConsole(o => o.FormatterName = RedactingFormatter.Name);
+        var json = LogFormat(c) != "console";
+        var redact = PiiRedaction(c);
         logging.AddConsoleFormatter<RedactingFormatter, RedactingFormatterOptions>(o =>
         {
-            o.Json = security.LogFormat != "console";
-            o.Redact = security.PiiRedaction;
+            o.Json = json;
+            o.Redact = redact;
             o.IncludeScopes = true;
         });
         var level = (c["LOG_LEVEL"] ?? "INFO").Trim().ToUpperInvariant() switch
