@@ -1,4 +1,5 @@
 using Sentinel.Configuration;
+using Sentinel.Web.Admin;
 using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
@@ -123,6 +124,8 @@ app.MapUsersEndpoints();
 app.MapWorkspacesEndpoints();
 app.MapGroupsEndpoints();
 app.MapSentinelAuthorization();
+// The admin API under /admin, on both ports (the panel calls it same-origin).
+app.MapAdminEndpoints();
 app.MapAdminPanelEndpoints(settings.AdminPort);
 app.MapSentinelSignIn(signIn);
 
