@@ -1,4 +1,5 @@
 using Sentinel.Configuration;
+using Sentinel.Web.Admin;
 using Sentinel.Web.AdminPanel;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.DataProtection;
@@ -123,7 +124,11 @@ app.MapUsersEndpoints();
 app.MapWorkspacesEndpoints();
 app.MapGroupsEndpoints();
 app.MapSentinelAuthorization();
+// The admin API under /admin, on both ports (the panel calls it same-origin).
+app.MapAdminEndpoints();
 app.MapAdminPanelEndpoints(settings.AdminPort);
+// Admin API, directory half (branch admin-directory). The lead folds this into the one /admin group of AdminEndpoints.cs.
+app.MapGroup("/admin").MapAdminDirectoryEndpoints();
 app.MapSentinelSignIn(signIn);
 
 await app.RunAsync();

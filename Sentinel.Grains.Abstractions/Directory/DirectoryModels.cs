@@ -108,10 +108,20 @@ public sealed record GroupMemberInfo(
     [property: Id(3)] DateTimeOffset AddedAt);
 
 /// <summary>Who asks for a change, and with what workspace role their token carries.</summary>
+/// <param name="UserId">The caller.</param>
+/// <param name="TokenRole">The workspace role their token carries.</param>
+/// <param name="PlatformAdmin">A Sentinel admin acting through the admin API (cookie verified and the admin flag re-read
+/// at the edge): acts with an owner's rights without being a member. The workspace's own rules (the last owner stays)
+/// still apply. Never set for bearer callers.</param>
 [GenerateSerializer, Immutable, Alias("sentinel.Actor")]
 public sealed record Actor(
     [property: Id(0)] Guid UserId,
-    [property: Id(1)] string? TokenRole);
+    [property: Id(1)] string? TokenRole,
+    [property: Id(2)] bool PlatformAdmin = false)
+{
+    /// <summary>A Sentinel admin acting through the admin API.</summary>
+    public static Actor Admin(Guid userId) => new(userId, null, PlatformAdmin: true);
+}
 
 /// <summary>Why a directory change was refused. Each maps to one contract status, detail and stable code at the edge.</summary>
 public enum DirectoryError

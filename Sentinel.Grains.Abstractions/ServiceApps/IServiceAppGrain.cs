@@ -14,6 +14,12 @@ public interface IServiceAppGrain : IGrainWithGuidKey
 
     /// <summary>Updates fields given (null leaves a field as it is).</summary>
     Task<ServiceAppResult<ServiceAppInfo>> UpdateAsync(string? name, bool? isActive, IReadOnlyList<string>? allowedOrigins, IReadOnlyList<string>? allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the app: its key stops working at once, on every silo, and every ACL of its service is purged (the
+    /// service's actions stay). Returns how many ACLs were purged.
+    /// </summary>
+    Task<ServiceAppResult<int>> DeleteAsync(Guid? actorId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -163,7 +163,7 @@ internal sealed class ServiceActionRegistryGrain(NpgsqlDataSource database) : Gr
                 while (await reader.ReadAsync(cancellationToken)) deleted.Add(reader.GetGuid(0));
             }
             if (audit is not null)
-                await Activity.ActivityLog.WriteAsync(connection, tx, audit.Action, audit.ActorId, Activity.ActivityLog.SystemTarget, Guid.Empty, null,
+                await Activity.ActivityLog.WriteAsync(connection, tx, audit.Action, audit.ActorId, "service", Guid.Empty, null,
                     new { service_name = serviceName, deleted_count = deleted.Count }, cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }

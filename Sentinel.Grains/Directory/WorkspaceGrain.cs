@@ -123,7 +123,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
     public async Task<DirectoryResult<MemberInfo>> InviteAsync(Actor actor, string email, WorkspaceRole role, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<MemberInfo>(refused);
-        if (role == WorkspaceRole.Owner && EffectiveRole(actor) != WorkspaceRole.Owner) return Refused<MemberInfo>(DirectoryError.OnlyOwnersGrantOwner);
+        if (role == WorkspaceRole.Owner && ActingRole(actor) != WorkspaceRole.Owner) return Refused<MemberInfo>(DirectoryError.OnlyOwnersGrantOwner);
         await using var cmd = database.CreateCommand("SELECT id FROM users WHERE lower(email) = lower(@email)");
         cmd.Parameters.AddWithValue("email", email);
         if (await cmd.ExecuteScalarAsync(cancellationToken) is not Guid userId) return Refused<MemberInfo>(DirectoryError.UserNotFound);
@@ -168,7 +168,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<MembershipRow>(refused);
         if (!members.TryGetValue(userId, out var target)) return Refused<MembershipRow>(DirectoryError.MembershipNotFound);
-        var actorIsOwner = EffectiveRole(actor) == WorkspaceRole.Owner;
+        var actorIsOwner = ActingRole(actor) == WorkspaceRole.Owner;
         // The contract's order of checks (§3.5).
         if (role == WorkspaceRole.Owner && !actorIsOwner) return Refused<MembershipRow>(DirectoryError.OnlyOwnersGrantOwner);
         if (target.Role == WorkspaceRole.Owner && role != WorkspaceRole.Owner && OwnerCount() == 1) return Refused<MembershipRow>(DirectoryError.LastOwnerDemote);
@@ -197,7 +197,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<Done>(refused);
         if (!members.TryGetValue(userId, out var target)) return Refused<Done>(DirectoryError.MembershipNotFound);
-        if (target.Role == WorkspaceRole.Owner && EffectiveRole(actor) != WorkspaceRole.Owner) return Refused<Done>(DirectoryError.OnlyOwnersRemoveOwner);
+        if (target.Role == WorkspaceRole.Owner && ActingRole(actor) != WorkspaceRole.Owner) return Refused<Done>(DirectoryError.OnlyOwnersRemoveOwner);
         if (target.Role == WorkspaceRole.Owner && OwnerCount() == 1) return Refused<Done>(DirectoryError.LastOwnerRemove);
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -356,10 +356,13 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
         return (WorkspaceRole)Math.Min(tokenRank, (int)member.Role);
     }
 
+    /// <summary>The role a change is decided with: a platform admin (admin API) acts as an owner; anyone else by <see cref="EffectiveRole"/>.</summary>
+    private WorkspaceRole? ActingRole(Actor actor) => actor.PlatformAdmin ? WorkspaceRole.Owner : EffectiveRole(actor);
+
     private DirectoryError? Authorize(Actor actor, WorkspaceRole minimum)
     {
         if (workspace is null) return DirectoryError.WorkspaceNotFound;
-        var role = EffectiveRole(actor);
+        var role = ActingRole(actor);
         if (role is null) return DirectoryError.NotWorkspaceMember;
         return role.Value >= minimum ? null : DirectoryError.InsufficientRole;
     }

@@ -100,6 +100,28 @@ internal sealed class ServiceAppGrain(NpgsqlDataSource database) : Grain, IServi
         return ServiceAppResult<ServiceAppInfo>.Ok(app);
     }
 
+    public async Task<ServiceAppResult<int>> DeleteAsync(Guid? actorId, CancellationToken cancellationToken)
+    {
+        string hash, serviceName, name;
+        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+        await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var cmd = new NpgsqlCommand("DELETE FROM service_apps WHERE id = @id RETURNING key_hash, service_name, name", connection, tx))
+            {
+                cmd.Parameters.AddWithValue("id", Id);
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                if (!await reader.ReadAsync(cancellationToken)) return ServiceAppResult<int>.Refused(ServiceAppError.NotFound);
+                (hash, serviceName, name) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+            }
+            await ActivityLog.WriteAsync(connection, tx, "service_app_deleted", actorId, "service_app", Id, null, new { name, service_name = serviceName }, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+        // The key dies first, then the service's ACLs go; the registry reloads every workspace they were in.
+        await GrainFactory.GetGrain<IServiceKeyGrain>(hash).InvalidateAsync(cancellationToken);
+        var purged = await GrainFactory.GetGrain<Authorization.IServiceActionRegistryGrain>(0).PurgeServicePermissionsAsync(serviceName, null, cancellationToken);
+        return ServiceAppResult<int>.Ok(purged);
+    }
+
     internal static ServiceAppInfo Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4),
         r.GetFieldValue<string[]>(5), r.GetFieldValue<string[]>(6),

@@ -94,6 +94,9 @@ internal sealed partial class UserSessionGrain(
             return new SessionDecision.Refused(refusal);
         }
 
+        // Indexed before the family exists (and before memory changes): an app's revocation never misses a live family.
+        if (request.ClientAppId is { } clientAppId) await ClientAppSessionIndex.RecordAsync(ServiceProvider, clientAppId, UserId, cancellationToken);
+
         var familyId = Guid.NewGuid();
         var family = new RefreshFamily
         {

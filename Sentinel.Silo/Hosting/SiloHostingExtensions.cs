@@ -67,6 +67,8 @@ public static class SiloHostingExtensions
             }
             silo.Services.AddSingleton<IGrainStorageSerializer, SystemTextJsonGrainStorageSerializer>();
             silo.AddIncomingGrainCallFilter<Sentinel.Grains.Storage.DatabaseExceptionFilter>();
+            // Calls per second for the admin cluster view.
+            Sentinel.Grains.Cluster.CallCountingSiloExtensions.AddSentinelCallCounting(silo);
 
             if (settings.DashboardPort > 0)
                 silo.AddDashboard();

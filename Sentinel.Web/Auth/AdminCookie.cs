@@ -2,6 +2,7 @@ using Sentinel.Grains.Directory;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
 
@@ -47,6 +48,8 @@ public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls cal
 
         var caller = new AdminCaller(token, user);
         context.Features.Set(caller);
+        // The admin tiers (admin write, sensitive) are per user (§8.5).
+        context.SetRateLimitPrincipal(RateLimitPrincipal.User(caller.UserId));
         return caller;
     }
 
