@@ -16,6 +16,14 @@ public static class AdminPaging
         return (page ?? 1, pageSize ?? DefaultPageSize);
     }
 
+    /// <summary>As <see cref="Validate"/>, but answers the 422 itself: <c>Invalid</c> is set when a value is out of range.</summary>
+    public static (int Page, int PageSize, IResult? Invalid) Read(int? page, int? pageSize)
+    {
+        var v = new RequestValidator();
+        var (p, size) = Validate(v, page, pageSize);
+        return v.Failed ? (0, 0, v.Result()) : (p, size, null);
+    }
+
     /// <summary><c>{"items":[…],"total":int,"page":int,"page_size":int}</c>.</summary>
     public static IResult Json<T, TOut>(Page<T> page, Func<T, TOut> map) =>
         Results.Json(new PageResponse<TOut>(page.Items.Select(map).ToList(), page.Total, page.PageNumber, page.PageSize));

@@ -135,11 +135,3 @@ public static class AdminUsersEndpoints
 
     private static IResult UserNotFound() => ApiErrors.Result(StatusCodes.Status404NotFound, "User not found", ErrorCodes.UserNotFound);
 }
-
-/// <summary>Stable codes of admin errors not shared with other features.</summary>
-public static class AdminErrorCodes
-{
-    public const string AddToWorkspaceFailed = "add_to_workspace_failed";
-    public const string CsvTooLarge = "csv_too_large";
-    public const string CsvFileMissing = "csv_file_missing";
-}

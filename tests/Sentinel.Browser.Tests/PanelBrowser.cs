@@ -95,7 +95,7 @@ public sealed class PanelBrowser : IAsyncDisposable
         var submitted = DateTime.UtcNow;
         await Page.Locator("#login button[type=submit]").ClickAsync();
         await Page.WaitForURLAsync(url => url.StartsWith(cluster.Admin.ToString(), StringComparison.Ordinal) && url.Contains("#/dashboard", StringComparison.Ordinal));
-        await ReadyAsync();
+        await ReadyAsync("dashboard");
         return submitted;
     }
 
@@ -103,10 +103,12 @@ public sealed class PanelBrowser : IAsyncDisposable
     public async Task GoAsync(PanelCluster cluster, string route)
     {
         await Page.GotoAsync(new Uri(cluster.Admin, "/#/" + route).ToString());
-        await ReadyAsync();
+        await ReadyAsync(Uri.UnescapeDataString(route));
     }
 
-    public Task ReadyAsync() => Page.Locator("#main:not([aria-busy])").WaitForAsync();
+    /// <summary>Waits until the main region has finished rendering <paramref name="route"/> (any route when null).</summary>
+    public Task ReadyAsync(string? route = null) =>
+        Page.Locator(route is null ? "#main[data-route]:not([aria-busy])" : $"#main[data-route=\"{route.Replace("\"", "\\\"", StringComparison.Ordinal)}\"]:not([aria-busy])").WaitForAsync();
 
     public async Task ScreenshotAsync(string name)
     {

@@ -69,8 +69,33 @@ public sealed class PanelCluster : IAsyncLifetime
         Assert.True(admin.IsOk, admin.Error.ToString());
     }
 
+    private readonly SemaphoreSlim browserLock = new(1, 1);
+    private PanelBrowser? sharedBrowser;
+
+    /// <summary>A browser signed in as the admin, launched once and shared by the tests that only look around.</summary>
+    public async Task<PanelBrowser> SharedBrowserAsync()
+    {
+        await browserLock.WaitAsync();
+        try
+        {
+            if (sharedBrowser is null)
+            {
+                var browser = await PanelBrowser.LaunchAsync();
+                await browser.SignInAsync(this);
+                sharedBrowser = browser;
+            }
+            return sharedBrowser;
+        }
+        finally
+        {
+            browserLock.Release();
+        }
+    }
+
     public async Task DisposeAsync()
     {
+        if (sharedBrowser is not null) await sharedBrowser.DisposeAsync();
+        browserLock.Dispose();
         if (Orleans is not null) await Orleans.DisposeAsync();
         await Harness.DisposeAsync();
         if (Provider is not null) await Provider.DisposeAsync();

@@ -66,7 +66,11 @@ async function route() {
   } catch (e) {
     if (gen === generation) clear(main, h('h1', {}, title), errorBox(e));
   } finally {
-    if (gen === generation) main.removeAttribute('aria-busy');
+    if (gen === generation) {
+      main.removeAttribute('aria-busy');
+      // Which route the main region now shows (tests and assistive tooling can wait for it).
+      main.dataset.route = decodeURIComponent(raw);
+    }
   }
 }
 

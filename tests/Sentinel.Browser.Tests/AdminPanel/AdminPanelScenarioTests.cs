@@ -69,7 +69,7 @@ public sealed class AdminPanelScenarioTests(PanelCluster c)
         await page.GetByLabel("Email or name").FillAsync(person.Email);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = person.Email }).ClickAsync();
-        await browser.ReadyAsync();
+        await browser.ReadyAsync($"users/{person.UserId}");
         var revoke = page.Locator($"button[data-family='{phoneFamily}']");
         await Assertions.Expect(revoke).ToBeVisibleAsync();
         Assert.Equal(2, await page.Locator("button[data-family]").CountAsync());
