@@ -126,7 +126,8 @@ export function yesNo(value, yes = 'Yes', no = 'No') {
  */
 export function table(caption, columns, rows, empty) {
   if (!rows?.length) return h('p', { class: 'empty' }, empty ?? 'Nothing here yet.');
-  return h('div', { class: 'table-wrap' },
+  // A wide table scrolls inside its own region, which the keyboard can reach and scroll too.
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', {},
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : '' }, c.label)))),

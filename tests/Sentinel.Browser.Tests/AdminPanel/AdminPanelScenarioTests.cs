@@ -50,7 +50,7 @@ public sealed class AdminPanelScenarioTests(PanelCluster c)
         await browser.ScreenshotAsync("2-service-key-gone-after-reload");
 
         // 3. Rotate, after a confirmation: the old key is refused by a real API call, the new one accepted.
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Rotate the key of Panel service {c.Run}" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Rotate key of Panel service {c.Run}" }).ClickAsync();
         await Assertions.Expect(page.Locator("#confirm")).ToBeVisibleAsync();
         await page.Locator("#confirm-ok").ClickAsync();
         var rotatedKey = (await page.GetByTestId("service-key").TextContentAsync())!;

@@ -97,7 +97,7 @@ export async function serviceApps(main, ctx, shown) {
           if (!await confirmAction({ title: `Rotate the key of ${a.name}?`, body: 'The current key stops working at once. The service needs the new key before it can call Sentinel again.', confirm: 'Rotate key' })) return;
           const rotated = await act(e.currentTarget, () => post(`/admin/service-apps/${a.id}/rotate-key`), 'Key rotated.');
           if (rotated?.api_key) await serviceApps(main, ctx, keyPanel(rotated, 'rotated'));
-        }, 'small', { 'aria-label': `Rotate the key of ${a.name}` }),
+        }, 'small', { 'aria-label': `Rotate key of ${a.name}` }),
         a.is_active
           ? button('Disable', async (e) => {
             if (!await confirmAction({ title: `Disable ${a.name}?`, body: 'Its key is refused until the app is enabled again.', confirm: 'Disable' })) return;
