@@ -131,6 +131,30 @@ public sealed class AdminEndToEndTests(ITestOutputHelper output)
             Assert.Matches($"^[0-9a-f-]{{36}},{imported},Imported Person,True,False,[0-9T:.-]+\\+00:00,1$", line);
         }
 
+        // A larger import and a full export, timed (printed, not asserted: the figures depend on the machine).
+        const int bulkRows = 300;
+        var bulk = new StringBuilder("email,name,workspace_slug,role\r\n");
+        for (var i = 0; i < bulkRows; i++) bulk.Append(CultureInfo.InvariantCulture, $"bulk-{i}-{run}@example.com,Bulk {i},{slug},viewer\r\n");
+        var bulkForm = new MultipartFormDataContent();
+        bulkForm.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(bulk.ToString())), "file", "bulk.csv");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var execute = await AdminAsync(HttpMethod.Post, api, "/admin/import/csv/execute", bulkForm))
+        {
+            var text = await execute.Content.ReadAsStringAsync();
+            Assert.True(execute.StatusCode == HttpStatusCode.OK, text);
+            Assert.Equal(bulkRows, JsonDocument.Parse(text).RootElement.GetProperty("memberships_added").GetInt32());
+        }
+        var importTime = clock.Elapsed;
+        var usersBefore = await ScalarAsync<long>("SELECT count(*) FROM users");
+        clock.Restart();
+        long exported;
+        using (var export = await AdminAsync(HttpMethod.Get, api, "/admin/export/users"))
+            exported = (await export.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length - 1;
+        output.WriteLine($"import: {bulkRows} rows in {importTime.TotalSeconds:F2}s ({bulkRows / importTime.TotalSeconds:F0} rows/s); " +
+            $"export: {exported} users in {clock.Elapsed.TotalSeconds:F2}s ({exported / clock.Elapsed.TotalSeconds:F0} rows/s)");
+        // Other test runs may add users meanwhile, never remove them: every user that existed before is exported.
+        Assert.True(exported >= usersBefore, $"{exported} exported, {usersBefore} before");
+
         // The cluster view from the real silo, whose call counter reports every 2 s.
         var cps = 0.0;
         await ClusterHarness.WaitUntilAsync(async () =>

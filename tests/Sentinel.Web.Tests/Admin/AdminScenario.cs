@@ -87,6 +87,12 @@ public sealed class AdminScenario(SentinelWebApplication app)
         return rows;
     }
 
+    /// <summary>
+    /// Waits into the next whole second: a revocation cuts off every token issued up to its second (<c>iat</c> has whole
+    /// seconds), so a sign-in in the same second as a deactivation would be revoked too.
+    /// </summary>
+    public static Task NextSecondAsync() => Task.Delay(TimeSpan.FromMilliseconds(1_050 - DateTimeOffset.UtcNow.Millisecond));
+
     /// <summary>A workspace owned by a fresh user; returns its id and slug.</summary>
     public async Task<(Guid Id, string Slug, UserProfile Owner)> WorkspaceAsync()
     {

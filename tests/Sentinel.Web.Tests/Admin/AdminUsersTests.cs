@@ -154,6 +154,7 @@ public sealed class AdminUsersTests(SignInWeb web)
 
         using (var on = await a.SendAsync(HttpMethod.Patch, $"/admin/users/{user.Id}", admin.Cookie, new { is_active = true }))
             Assert.True((await AdminScenario.OkJsonAsync(on)).GetProperty("is_active").GetBoolean());
+        await AdminScenario.NextSecondAsync();
         var again = await a.SignIn.SignInAsync(user.Id, ws);
         using (var me = await a.SignIn.GetAsync("/users/me", again.Access))
             Assert.Equal(HttpStatusCode.OK, me.StatusCode);
@@ -223,6 +224,7 @@ public sealed class AdminUsersTests(SignInWeb web)
 
         using (var on = await a.SendAsync(HttpMethod.Post, "/admin/users/bulk-status", admin.Cookie, new { user_ids = new[] { u1.Id, u2.Id }, is_active = true }))
             Assert.Equal(2, (await AdminScenario.OkJsonAsync(on)).GetProperty("affected").GetInt32());
+        await AdminScenario.NextSecondAsync();
         var back = await a.SignIn.SignInAsync(u1.Id, ws1);
         using (var me = await a.SignIn.GetAsync("/users/me", back.Access))
             Assert.Equal(HttpStatusCode.OK, me.StatusCode);
