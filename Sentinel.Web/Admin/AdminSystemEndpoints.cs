@@ -74,7 +74,8 @@ public static class AdminSystemEndpoints
         var redis = CheckRedisAsync(services, logger);
         var checks = new { database = await database, redis = await redis };
         var healthy = checks.database.Status == "ok" && checks.redis.Status == "ok";
-        var uptime = DateTime.UtcNow - Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        using var process = Process.GetCurrentProcess();
+        var uptime = DateTime.UtcNow - process.StartTime.ToUniversalTime();
         return Results.Json(new
         {
             status = healthy ? "healthy" : "degraded",
