@@ -120,6 +120,14 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
         var workspaces = new Dictionary<string, Guid?>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
+            // The workspace first, so a row that cannot be imported creates no user.
+            if (!workspaces.TryGetValue(row.WorkspaceSlug, out var workspaceId))
+                workspaces[row.WorkspaceSlug] = workspaceId = await directory.FindWorkspaceIdBySlugAsync(row.WorkspaceSlug, cancellationToken);
+            if (workspaceId is null)
+            {
+                errors.Add($"Row {row.Line}: Workspace '{row.WorkspaceSlug}' not found");
+                continue;
+            }
             // Through the user and workspace grains, which cache their rows; each row commits on its own.
             var userId = await directory.FindUserIdByEmailAsync(row.Email, cancellationToken);
             if (userId is null)
@@ -141,13 +149,6 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
                         continue;
                     }
                 }
-            }
-            if (!workspaces.TryGetValue(row.WorkspaceSlug, out var workspaceId))
-                workspaces[row.WorkspaceSlug] = workspaceId = await directory.FindWorkspaceIdBySlugAsync(row.WorkspaceSlug, cancellationToken);
-            if (workspaceId is null)
-            {
-                errors.Add($"Row {row.Line}: Workspace '{row.WorkspaceSlug}' not found");
-                continue;
             }
             var membership = await GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId.Value)
                 .AddMemberAsync(new Actor(actorId, null), userId.Value, row.Role, cancellationToken);

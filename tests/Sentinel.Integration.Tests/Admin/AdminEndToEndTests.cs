@@ -105,7 +105,7 @@ public sealed class AdminEndToEndTests(ITestOutputHelper output)
 
         // CSV import through the API port: one new user, one existing; a bad row beside them.
         var imported = $"imp-{run}@example.com";
-        var csv = $"email,name,workspace_slug,role\r\n{imported},Imported Person,{slug},editor\r\n{admin.Email},,{slug},admin\r\nbroken@example.com,,nope-{run},viewer\r\n";
+        var csv = $"email,name,workspace_slug,role\r\n{imported},Imported Person,{slug},editor\r\n{admin.Email},,{slug},admin\r\nbroken-{run}@example.com,,nope-{run},viewer\r\n";
         var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
         file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");

@@ -104,7 +104,7 @@ public sealed class AdminCsvTests(SignInWeb web)
         var csv = "email,name,workspace_slug,role\n" +
             $"{fresh},Fresh Person,{slug},editor\n" +                  // row 2: new user + membership
             $"{existing.Email.ToUpperInvariant()},,{slug},\n" +        // row 3: existing user (case-insensitive), viewer
-            $"{fresh},Fresh Again,{missingSlug},viewer\n" +            // row 4: unknown workspace
+            $"other-{fresh},Other,{missingSlug},viewer\n" +           // row 4: unknown workspace: no user either
             $"bad-{fresh},Bad,{slug},boss\n" +                         // row 5: invalid role
             $"{alreadyMember.Email},Member,{slug},admin\n" +           // row 6: already a member: nothing to do
             $",Nobody,{slug},viewer\n";                                // row 7: missing email
@@ -124,6 +124,7 @@ public sealed class AdminCsvTests(SignInWeb web)
         Assert.Equal(WorkspaceRole.Viewer, await ws.GetRoleAsync(alreadyMember.Id));
         Assert.Equal("Fresh Person", (await a.Grains.GetGrain<IUserGrain>(freshId.Value).GetAsync())!.Name);
         Assert.Null(await a.Grains.GetGrain<IDirectoryQueryGrain>(0).FindUserIdByEmailAsync($"bad-{fresh}"));
+        Assert.Null(await a.Grains.GetGrain<IDirectoryQueryGrain>(0).FindUserIdByEmailAsync($"other-{fresh}"));
         await using (var db = NpgsqlDataSource.Create(TestConnection.ConnectionString()))
         await using (var cmd = db.CreateCommand("SELECT count(*) FROM social_accounts WHERE user_id = @id"))
         {
