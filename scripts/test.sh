@@ -35,6 +35,13 @@ export DATABASE_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys
 export REDIS_TLS_VERIFY=required
 export SENTINEL_TEST_CONFIGURATION=$CONFIGURATION
 
+# The browser tests (tests/Sentinel.Browser.Tests) drive the system's Chromium; install it when missing.
+# Playwright is told never to download a browser of its own.
+echo "==> browser"
+bash scripts/browser.sh install
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export SENTINEL_TEST_RESULTS=$RESULTS
+
 echo "==> build ($CONFIGURATION)"
 dotnet build Sentinel.sln -c "$CONFIGURATION" -nologo -clp:ErrorsOnly -v:q
 

@@ -104,3 +104,24 @@ public sealed record AdminUserUpdate(
     [property: Id(0)] string? Name,
     [property: Id(1)] bool? IsActive,
     [property: Id(2)] bool? IsAdmin);
+
+/// <summary>One row of a CSV import, already validated at the edge (role is a valid name, email and slug present).</summary>
+/// <param name="Line">The row's number in the file (the header is row 1), for error messages.</param>
+/// <param name="Email">The user's email; an existing user (case-insensitive) is reused.</param>
+/// <param name="Name">The name given to a new user.</param>
+/// <param name="WorkspaceSlug">The workspace to add the user to.</param>
+/// <param name="Role">The workspace role.</param>
+[GenerateSerializer, Immutable, Alias("sentinel.CsvImportRow")]
+public sealed record CsvImportRow(
+    [property: Id(0)] int Line,
+    [property: Id(1)] string Email,
+    [property: Id(2)] string Name,
+    [property: Id(3)] string WorkspaceSlug,
+    [property: Id(4)] WorkspaceRole Role);
+
+/// <summary>What a slice of a CSV import did; each row stands alone, so errors never undo other rows.</summary>
+[GenerateSerializer, Immutable, Alias("sentinel.CsvImportResult")]
+public sealed record CsvImportResult(
+    [property: Id(0)] int UsersCreated,
+    [property: Id(1)] int MembershipsAdded,
+    [property: Id(2)] IReadOnlyList<string> Errors);

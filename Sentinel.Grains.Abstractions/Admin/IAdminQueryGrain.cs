@@ -43,4 +43,25 @@ public interface IAdminUserCommandsGrain : IGrainWithIntegerKey
 
     /// <summary>Revokes every session of the user; returns how many refresh families were live.</summary>
     Task<int> RevokeTokensAsync(Guid userId, Guid actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Revokes one refresh family of the user (and denylists its live access tokens), writing <c>session_revoked</c>.
+    /// False, and no row, when the user has no such family.
+    /// </summary>
+    Task<bool> RevokeSessionAsync(Guid userId, Guid familyId, Guid actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Imports CSV rows one by one: finds the user by email or creates one without a social account, then adds the
+    /// membership unless it exists. A failing row adds an error and never affects the others.
+    /// </summary>
+    Task<CsvImportResult> ImportAsync(IReadOnlyList<CsvImportRow> rows, Guid actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes one activity row for an admin action that changes nothing (views, exports, an import's summary).</summary>
+    /// <param name="action">E.g. <c>view_system_settings</c>, <c>export_users</c>, <c>batch_import</c>.</param>
+    /// <param name="actorId">The admin.</param>
+    /// <param name="targetType">E.g. <c>system</c>.</param>
+    /// <param name="targetId">The target, the all-zero id for the system.</param>
+    /// <param name="detailJson">A JSON object, or null.</param>
+    /// <param name="cancellationToken">Bounds the call.</param>
+    Task RecordAsync(string action, Guid actorId, string targetType, Guid targetId, string? detailJson, CancellationToken cancellationToken = default);
 }

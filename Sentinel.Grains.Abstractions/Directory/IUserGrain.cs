@@ -14,4 +14,10 @@ public interface IUserGrain : IGrainWithGuidKey
 
     /// <summary>Sets the admin flag.</summary>
     Task<UserProfile?> SetAdminAsync(bool isAdmin, Guid? actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Re-reads the row after a change written elsewhere (the admin commands update <c>is_active</c>/<c>is_admin</c> of
+    /// many users in one statement), so the cache the admin cookie check reads is never stale. Null when the user is gone.
+    /// </summary>
+    Task<UserProfile?> ReloadAsync(CancellationToken cancellationToken = default);
 }

@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Npgsql;
 using Orleans.Concurrency;
 using Sentinel.Grains.Activity;
+using Sentinel.Grains.Directory;
 using Sentinel.Grains.Sessions;
 
 namespace Sentinel.Grains.Admin;
@@ -44,6 +46,8 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
         };
         await ActivityLog.WriteAsync(connection, tx, action, actorId, "user", userId, null, null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        // The user grain caches the row the admin cookie check reads: a demoted admin must be refused on the next request.
+        await GrainFactory.GetGrain<IUserGrain>(userId).ReloadAsync(cancellationToken);
 
         var sessions = GrainFactory.GetGrain<IUserSessionGrain>(userId);
         if (update.IsActive == false)
@@ -80,6 +84,7 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
 
         await Task.WhenAll(affected.Select(async id =>
         {
+            await GrainFactory.GetGrain<IUserGrain>(id).ReloadAsync(cancellationToken);
             var sessions = GrainFactory.GetGrain<IUserSessionGrain>(id);
             await sessions.SetDeactivatedAsync(!isActive, cancellationToken);
             if (!isActive) await sessions.RevokeAllIssuedBeforeNowAsync(cancellationToken);
@@ -91,8 +96,72 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
     {
         await using (var connection = await database.OpenConnectionAsync(cancellationToken))
             await ActivityLog.WriteAsync(connection, null, "tokens_revoked", actorId, "user", userId, null, null, cancellationToken);
-        var before = await GrainFactory.GetGrain<IUserSessionGrain>(userId).GetRevocationAsync(cancellationToken);
-        await GrainFactory.GetGrain<IUserSessionGrain>(userId).RevokeAllIssuedBeforeNowAsync(cancellationToken);
-        return before.DeniedTokens;
+        var sessions = GrainFactory.GetGrain<IUserSessionGrain>(userId);
+        // The contract counts refresh entries: the families live just before the cut-off.
+        var live = await sessions.ListSessionsAsync(null, cancellationToken);
+        await sessions.RevokeAllIssuedBeforeNowAsync(cancellationToken);
+        return live.Count;
+    }
+
+    public async Task<bool> RevokeSessionAsync(Guid userId, Guid familyId, Guid actorId, CancellationToken cancellationToken)
+    {
+        if (!await GrainFactory.GetGrain<IUserSessionGrain>(userId).RevokeFamilyAsync(familyId, "admin", cancellationToken)) return false;
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await ActivityLog.WriteAsync(connection, null, "session_revoked", actorId, "user", userId, null, new { family_id = familyId }, cancellationToken);
+        return true;
+    }
+
+    public async Task<CsvImportResult> ImportAsync(IReadOnlyList<CsvImportRow> rows, Guid actorId, CancellationToken cancellationToken)
+    {
+        var created = 0;
+        var added = 0;
+        var errors = new List<string>();
+        var directory = GrainFactory.GetGrain<IDirectoryQueryGrain>(0);
+        var workspaces = new Dictionary<string, Guid?>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            // The workspace first, so a row that cannot be imported creates no user.
+            if (!workspaces.TryGetValue(row.WorkspaceSlug, out var workspaceId))
+                workspaces[row.WorkspaceSlug] = workspaceId = await directory.FindWorkspaceIdBySlugAsync(row.WorkspaceSlug, cancellationToken);
+            if (workspaceId is null)
+            {
+                errors.Add($"Row {row.Line}: Workspace '{row.WorkspaceSlug}' not found");
+                continue;
+            }
+            // Through the user and workspace grains, which cache their rows; each row commits on its own.
+            var userId = await directory.FindUserIdByEmailAsync(row.Email, cancellationToken);
+            if (userId is null)
+            {
+                var newId = Guid.NewGuid();
+                var result = await GrainFactory.GetGrain<IUserGrain>(newId).CreateAsync(row.Email, row.Name, null, false, cancellationToken);
+                if (result.IsOk)
+                {
+                    created++;
+                    userId = newId;
+                }
+                else
+                {
+                    // Lost a race with another creation of the same email: use that user.
+                    userId = await directory.FindUserIdByEmailAsync(row.Email, cancellationToken);
+                    if (userId is null)
+                    {
+                        errors.Add($"Row {row.Line}: Failed to create user {row.Email}");
+                        continue;
+                    }
+                }
+            }
+            var membership = await GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId.Value)
+                .AddMemberAsync(new Actor(actorId, null), userId.Value, row.Role, cancellationToken);
+            if (membership.IsOk) added++;
+            else if (membership.Error != DirectoryError.AlreadyMember) errors.Add($"Row {row.Line}: Failed to add {row.Email} to '{row.WorkspaceSlug}'");
+        }
+        return new CsvImportResult(created, added, errors);
+    }
+
+    public async Task RecordAsync(string action, Guid actorId, string targetType, Guid targetId, string? detailJson, CancellationToken cancellationToken)
+    {
+        using var detail = detailJson is null ? null : JsonDocument.Parse(detailJson);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await ActivityLog.WriteAsync(connection, null, action, actorId, targetType, targetId, null, detail?.RootElement, cancellationToken);
     }
 }

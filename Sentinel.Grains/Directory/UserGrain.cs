@@ -70,6 +70,12 @@ internal sealed class UserGrain(NpgsqlDataSource database) : Grain, IUserGrain
         return user;
     }
 
+    public async Task<UserProfile?> ReloadAsync(CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken);
+        return user;
+    }
+
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         await using var cmd = database.CreateCommand($"SELECT {DbReaders.UserColumns} FROM users WHERE id = @id");

@@ -67,10 +67,17 @@ public static class SiloHostingExtensions
             }
             silo.Services.AddSingleton<IGrainStorageSerializer, SystemTextJsonGrainStorageSerializer>();
             silo.AddIncomingGrainCallFilter<Sentinel.Grains.Storage.DatabaseExceptionFilter>();
+            // Calls per second for the admin cluster view.
+            Sentinel.Grains.Cluster.CallCountingSiloExtensions.AddSentinelCallCounting(silo);
 
             if (settings.DashboardPort > 0)
                 silo.AddDashboard();
         });
+        if (settings.DashboardPort > 0)
+        {
+            builder.Services.AddSingleton(DashboardAccessSettings.FromConfiguration(builder.Configuration));
+            builder.Services.AddSingleton<DashboardAccess>();
+        }
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
@@ -85,6 +92,9 @@ public static class SiloHostingExtensions
 
     public static WebApplication MapSentinelSilo(this WebApplication app, SiloSettings settings)
     {
+        // Admins only (the admin_token cookie, checked as Web checks it); /health stays open for the image's probe.
+        if (settings.DashboardPort > 0)
+            DashboardAccess.UseDashboardAccess(app, app.Services.GetRequiredService<DashboardAccessSettings>());
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
         if (settings.DashboardPort > 0)
             app.MapOrleansDashboard();

@@ -38,20 +38,10 @@ public static class AdminDirectoryEndpoints
         .AddRateLimitFilter();
 }
 
-/// <summary>The contract's admin paging (§1.6): <c>page</c> ≥ 1 (1), <c>page_size</c> 1..100 (20).</summary>
-internal static class AdminPaging
-{
-    public static (int Page, int PageSize, IResult? Invalid) Read(int? page, int? pageSize)
-    {
-        var v = new RequestValidator().Range("page", page, 1, int.MaxValue).Range("page_size", pageSize, 1, 100);
-        return v.Failed ? (0, 0, v.Result()) : (page ?? 1, pageSize ?? 20, null);
-    }
-}
-
 /// <summary>The contract's admin page body.</summary>
 public sealed record AdminPage<T>(IReadOnlyList<T> Items, long Total, int Page, int PageSize);
 
-/// <summary>Stable codes of the admin directory routes beyond those in <see cref="ErrorCodes"/>.</summary>
+/// <summary>Stable codes of the admin routes beyond those in <see cref="ErrorCodes"/>.</summary>
 public static class AdminErrorCodes
 {
     public const string WorkspaceCreateFailed = "workspace_create_failed";
@@ -65,6 +55,9 @@ public static class AdminErrorCodes
     public const string ClientAppNotFound = "client_app_not_found";
     public const string ServiceAppNotFound = "service_app_not_found";
     public const string ServiceNameTaken = "service_name_taken";
+    public const string AddToWorkspaceFailed = "add_to_workspace_failed";
+    public const string CsvTooLarge = "csv_too_large";
+    public const string CsvFileMissing = "csv_file_missing";
 }
 
 internal static class AdminResults

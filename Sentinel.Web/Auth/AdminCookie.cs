@@ -2,6 +2,7 @@ using Sentinel.Grains.Directory;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
 
@@ -41,14 +42,17 @@ public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls cal
         var userTask = calls.RunAsync((g, ct) => g.GetGrain<IUserGrain>(token.Subject).GetAsync(ct), context.RequestAborted);
         var status = await statusTask;
         var user = await userTask;
-        if (status == TokenStatus.Revoked) throw ApiException.Unauthorized("Token has been revoked", ErrorCodes.TokenRevoked);
         if (status == TokenStatus.Deactivated || user is { IsActive: false })
             throw ApiException.Unauthorized("User account is deactivated", ErrorCodes.UserDeactivated);
         if (user is null) throw ApiException.Unauthorized("Invalid or expired token", ErrorCodes.InvalidToken);
+        // Demotion through the admin API also revokes the user's tokens; the demoted admin is told why (403), not just 401.
         if (!user.IsAdmin) throw ApiException.Forbidden("Not an admin", ErrorCodes.NotAdmin);
+        if (status == TokenStatus.Revoked) throw ApiException.Unauthorized("Token has been revoked", ErrorCodes.TokenRevoked);
 
         var caller = new AdminCaller(token, user);
         context.Features.Set(caller);
+        // The admin tiers (admin write, sensitive) are per user (§8.5).
+        context.SetRateLimitPrincipal(RateLimitPrincipal.User(caller.UserId));
         return caller;
     }
 

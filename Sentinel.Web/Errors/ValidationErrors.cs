@@ -33,10 +33,12 @@ public static partial class ValidationErrors
             // 'Failed to bind parameter "Guid workspace_id" from "abc".' Route values are path, the rest query.
             var (type, name, input) = (bind.Groups[1].Value, bind.Groups[2].Value, bind.Groups[3].Value);
             var where = context.Request.RouteValues.ContainsKey(name) ? "path" : "query";
+            // "int?" and "Nullable<int>" as well as "Int32".
+            var integer = type.Contains("int", StringComparison.OrdinalIgnoreCase);
             return type.Contains("Guid", StringComparison.Ordinal)
                 ? [new ValidationItem("uuid_parsing", [where, name], "Input should be a valid UUID", input)]
-                : [new ValidationItem(type.Contains("Int", StringComparison.Ordinal) ? "int_parsing" : "value_error", [where, name],
-                    type.Contains("Int", StringComparison.Ordinal) ? "Input should be a valid integer, unable to parse string as an integer" : "Input is not valid", input)];
+                : [new ValidationItem(integer ? "int_parsing" : "value_error", [where, name],
+                    integer ? "Input should be a valid integer, unable to parse string as an integer" : "Input is not valid", input)];
         }
         if (ex.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
             return [new ValidationItem("missing", ["body"], "Field required", null)];

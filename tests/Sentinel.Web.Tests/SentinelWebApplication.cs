@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.TestingHost;
+using Sentinel.Grains.Cluster;
 using Sentinel.Grains.Storage;
 using Sentinel.Testing;
 using Sentinel.Web.Cluster;
@@ -72,6 +73,8 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
         {
             foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
             silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
+            // Calls per second for the admin cluster view, as the real silo registers them.
+            silo.AddSentinelCallCounting();
             // Inert unless a test arms it: loses the reply of a completed call, for the edge's retry.
             silo.AddIncomingGrainCallFilter<Sessions.DroppedReplies>();
             // Tokens are minted with the wall clock, so the grains read it too (shifted forward by rate-limit tests).

@@ -10,7 +10,7 @@ namespace Sentinel.Web.Tests.Admin;
 public sealed class AdminActorTests(SentinelWebApplication app)
 {
     private readonly ServiceScenario svc = new(app);
-    private readonly AdminScenario a = new(app);
+    private readonly AdminDirectoryScenario a = new(app);
 
     /// <summary>A real admin user: activity rows reference their actor.</summary>
     private async Task<Actor> AdminActorAsync() => Actor.Admin((await a.AdminAsync()).User.Id);

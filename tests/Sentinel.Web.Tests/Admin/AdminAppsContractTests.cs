@@ -12,7 +12,7 @@ namespace Sentinel.Web.Tests.Admin;
 [Collection(WebCollection.Name)]
 public sealed partial class AdminAppsContractTests(SentinelWebApplication app)
 {
-    private readonly AdminScenario a = new(app);
+    private readonly AdminDirectoryScenario a = new(app);
     private readonly ServiceScenario svc = new(app);
 
     private static readonly string[] ServiceAppFields =
@@ -35,7 +35,7 @@ public sealed partial class AdminAppsContractTests(SentinelWebApplication app)
             new { name = "Billing", service_name = serviceName, allowed_origins = new[] { "https://app.example.com" }, allowed_idp_audiences = new[] { "aud-1" } });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = await Scenario.JsonAsync(created);
-        AdminScenario.AssertShape(body, [.. ServiceAppFields, "api_key"]);
+        AdminDirectoryScenario.AssertShape(body, [.. ServiceAppFields, "api_key"]);
         var id = body.GetProperty("id").GetGuid();
         var key = body.GetProperty("api_key").GetString()!;
         Assert.Matches(KeyShape(), key);
@@ -49,14 +49,14 @@ public sealed partial class AdminAppsContractTests(SentinelWebApplication app)
         {
             var text = await get.Content.ReadAsStringAsync();
             Assert.DoesNotContain(key, text);
-            AdminScenario.AssertShape(await Scenario.JsonAsync(get), ServiceAppFields);
+            AdminDirectoryScenario.AssertShape(await Scenario.JsonAsync(get), ServiceAppFields);
         }
         using (var list = await a.SendAsync(HttpMethod.Get, "/admin/service-apps", cookie))
         {
             var text = await list.Content.ReadAsStringAsync();
             Assert.DoesNotContain(key, text);
             var item = Assert.Single((await Scenario.JsonAsync(list)).EnumerateArray(), x => x.GetProperty("id").GetGuid() == id);
-            AdminScenario.AssertShape(item, ServiceAppFields);
+            AdminDirectoryScenario.AssertShape(item, ServiceAppFields);
         }
 
         using (var dup = await a.SendAsync(HttpMethod.Post, "/admin/service-apps", cookie, new { name = "Again", service_name = serviceName, allowed_origins = Array.Empty<string>() }))
@@ -70,7 +70,7 @@ public sealed partial class AdminAppsContractTests(SentinelWebApplication app)
         using var rotated = await a.SendAsync(HttpMethod.Post, $"/admin/service-apps/{id}/rotate-key", cookie);
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         var rotatedBody = await Scenario.JsonAsync(rotated);
-        AdminScenario.AssertShape(rotatedBody, [.. ServiceAppFields, "api_key"]);
+        AdminDirectoryScenario.AssertShape(rotatedBody, [.. ServiceAppFields, "api_key"]);
         var newKey = rotatedBody.GetProperty("api_key").GetString()!;
         Assert.NotEqual(key, newKey);
         Assert.Matches(KeyShape(), newKey);
@@ -126,7 +126,7 @@ public sealed partial class AdminAppsContractTests(SentinelWebApplication app)
         using var created = await a.SendAsync(HttpMethod.Post, "/admin/client-apps", cookie, new { name = "Web", redirect_uris = new[] { "https://app.example.com/cb" } });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = await Scenario.JsonAsync(created);
-        AdminScenario.AssertShape(body, "id", "name", "redirect_uris", "is_active", "created_by", "created_at", "updated_at");
+        AdminDirectoryScenario.AssertShape(body, "id", "name", "redirect_uris", "is_active", "created_by", "created_at", "updated_at");
         var id = body.GetProperty("id").GetGuid();
         Assert.Equal(admin.Id, body.GetProperty("created_by").GetGuid());
 

@@ -6,7 +6,7 @@ namespace Sentinel.Web.Tests.Admin;
 [Collection(WebCollection.Name)]
 public sealed class AdminDirectoryAuthTests(SentinelWebApplication app)
 {
-    private readonly AdminScenario a = new(app);
+    private readonly AdminDirectoryScenario a = new(app);
 
     private static readonly string Id = Guid.NewGuid().ToString();
 
@@ -59,7 +59,7 @@ public sealed class AdminDirectoryAuthTests(SentinelWebApplication app)
     public async Task a_user_without_the_admin_flag_is_refused_even_with_an_admin_shaped_cookie()
     {
         var user = await a.S.UserAsync();
-        using var response = await a.SendAsync(HttpMethod.Get, "/admin/service-apps", AdminScenario.AdminToken(user));
+        using var response = await a.SendAsync(HttpMethod.Get, "/admin/service-apps", AdminDirectoryScenario.AdminToken(user));
         await Scenario.AssertErrorAsync(response, 403, "Not an admin", "not_admin");
     }
 }

@@ -10,7 +10,7 @@ namespace Sentinel.Web.Tests.Admin;
 [Collection(WebCollection.Name)]
 public sealed class AdminPermissionsContractTests(SentinelWebApplication app)
 {
-    private readonly AdminScenario a = new(app);
+    private readonly AdminDirectoryScenario a = new(app);
     private readonly ServiceScenario svc = new(app);
 
     private static readonly string[] ListFields =
@@ -42,7 +42,7 @@ public sealed class AdminPermissionsContractTests(SentinelWebApplication app)
             var page = await Scenario.JsonAsync(list);
             Assert.Equal(2, page.GetProperty("total").GetInt64());
             var items = page.GetProperty("items").EnumerateArray().ToArray();
-            AdminScenario.AssertShape(items[0], ListFields);
+            AdminDirectoryScenario.AssertShape(items[0], ListFields);
             Assert.Equal([second.Id, first.Id], items.Select(i => i.GetProperty("id").GetGuid()));
             Assert.Equal(2, items[0].GetProperty("share_count").GetInt32());
             Assert.Equal(ws.Editor.Email, items[0].GetProperty("owner_email").GetString());
@@ -69,10 +69,10 @@ public sealed class AdminPermissionsContractTests(SentinelWebApplication app)
         using (var detail = await a.SendAsync(HttpMethod.Get, $"/admin/permissions/{second.Id}", cookie))
         {
             var body = await Scenario.JsonAsync(detail);
-            AdminScenario.AssertShape(body, [.. ListFields, "shares"]);
+            AdminDirectoryScenario.AssertShape(body, [.. ListFields, "shares"]);
             var shares = body.GetProperty("shares").EnumerateArray().ToArray();
             Assert.Equal(2, shares.Length);
-            AdminScenario.AssertShape(shares[0], "id", "grantee_type", "grantee_id", "permission", "granted_by", "granted_at");
+            AdminDirectoryScenario.AssertShape(shares[0], "id", "grantee_type", "grantee_id", "permission", "granted_by", "granted_at");
         }
         using (var missing = await a.SendAsync(HttpMethod.Get, $"/admin/permissions/{Guid.NewGuid()}", cookie))
             await Scenario.AssertErrorAsync(missing, 404, "Permission not found", "permission_not_found");
@@ -91,7 +91,7 @@ public sealed class AdminPermissionsContractTests(SentinelWebApplication app)
         using (var vis = await a.SendAsync(HttpMethod.Patch, $"/admin/permissions/{acl.Id}/visibility", cookie, new { visibility = "private" }))
         {
             var body = await Scenario.JsonAsync(vis);
-            AdminScenario.AssertShape(body, "status", "visibility");
+            AdminDirectoryScenario.AssertShape(body, "status", "visibility");
             Assert.Equal("private", body.GetProperty("visibility").GetString());
         }
         Assert.Equal([false], await CanAsync(ws, ws.Viewer, "viewer", acl, AclPermission.View));
@@ -148,7 +148,7 @@ public sealed class AdminPermissionsContractTests(SentinelWebApplication app)
         using (var purge = await a.SendAsync(HttpMethod.Delete, $"/admin/permissions/service/{service.Name}", cookie))
         {
             var body = await Scenario.JsonAsync(purge);
-            AdminScenario.AssertShape(body, "status", "deleted_count");
+            AdminDirectoryScenario.AssertShape(body, "status", "deleted_count");
             Assert.Equal(3, body.GetProperty("deleted_count").GetInt32());
         }
         // The workspace grains reloaded before the answer: no check sees a purged ACL.
@@ -180,7 +180,7 @@ public sealed class AdminPermissionsContractTests(SentinelWebApplication app)
         {
             var items = (await Scenario.JsonAsync(list)).EnumerateArray().ToArray();
             Assert.Equal(["docs.read", "docs.write"], items.Select(i => i.GetProperty("action").GetString()));
-            AdminScenario.AssertShape(items[0], "id", "service_name", "action", "description", "created_at");
+            AdminDirectoryScenario.AssertShape(items[0], "id", "service_name", "action", "description", "created_at");
         }
         var write = actions.Single(x => x.Action == "docs.write");
         using (var delete = await a.SendAsync(HttpMethod.Delete, $"/admin/service-actions/{write.Id}", cookie))

@@ -1,57 +1,64 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Sentinel.Web.Tests.SignIn;
 using Xunit;
-using static Sentinel.Web.Tests.RateLimiting.RateLimitTestHost;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>The sensitive tier (§8.5) on the admin's purge, service-app create and rotate routes: per admin, after authentication.</summary>
-[Collection(WebCollection.Name)]
-public sealed class AdminRateLimitTests(SentinelWebApplication app) : IDisposable
+/// <summary>The contract's per-route limits on admin writes (§3.9 "RL n", tiers of §8.5), per admin user.</summary>
+[Collection(SignInCollection.Name)]
+public sealed class AdminRateLimitTests(SignInWeb web)
 {
-    private readonly AdminScenario a = new(app);
-    private readonly WebApplicationFactory<Program> host = With(app, extra: new Dictionary<string, string> { ["RATE_LIMIT_SENSITIVE"] = "5/minute" });
+    private readonly AdminScenario a = new(web.App);
 
-    public void Dispose() => host.Dispose();
-
-    private async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string? cookie, string ip, object? body = null)
+    /// <summary>The same edge and cluster with the contract's default sensitive and admin-write tiers.</summary>
+    private WebApplicationFactory<Program> DefaultTiers() => web.App.WithWebHostBuilder(b =>
     {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", ip);
-        request.Headers.Add("X-Requested-With", "XMLHttpRequest");
-        if (cookie is not null) request.Headers.Add("Cookie", $"admin_token={cookie}");
-        if (body is not null) request.Content = System.Net.Http.Json.JsonContent.Create(body);
-        return await http.SendAsync(request);
+        b.UseSetting("RATE_LIMIT_SENSITIVE", "5/minute");
+        b.UseSetting("RATE_LIMIT_ADMIN_WRITE", "10/minute");
+    });
+
+    [Fact]
+    public async Task bulk_status_is_limited_per_admin_and_rejected_input_uses_no_quota()
+    {
+        await using var app = DefaultTiers();
+        using var http = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var admin = await a.AdminAsync();
+        var other = await a.AdminAsync();
+        var user = await a.S.UserAsync();
+
+        // 5/minute has a burst of one: after a refused body, one request passes, the next is limited.
+        using (var invalid = await http.SendAsync(AdminScenario.Request(HttpMethod.Post, "/admin/users/bulk-status", admin.Cookie, new { user_ids = new[] { user.Id } })))
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
+        var body = new { user_ids = new[] { user.Id }, is_active = true };
+        using (var first = await http.SendAsync(AdminScenario.Request(HttpMethod.Post, "/admin/users/bulk-status", admin.Cookie, body)))
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using (var second = await http.SendAsync(AdminScenario.Request(HttpMethod.Post, "/admin/users/bulk-status", admin.Cookie, body)))
+        {
+            await Scenario.AssertErrorAsync(second, 429, "Too many requests", "rate_limited");
+            Assert.True(int.Parse(second.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+            Assert.Contains("\"sensitive\"", second.Headers.GetValues("RateLimit-Policy").Single(), StringComparison.Ordinal);
+        }
+        // Per admin: another admin from the same address still passes.
+        using (var another = await http.SendAsync(AdminScenario.Request(HttpMethod.Post, "/admin/users/bulk-status", other.Cookie, body)))
+            Assert.Equal(HttpStatusCode.OK, another.StatusCode);
     }
 
     [Fact]
-    public async Task sensitive_admin_routes_share_one_bucket_per_admin_and_refused_logins_use_no_quota()
+    public async Task revoke_tokens_and_session_revokes_share_the_admin_write_tier()
     {
-        using var http = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var ip = NewIp();
-        var (_, first) = await a.AdminAsync();
-        var (_, second) = await a.AdminAsync();
-        var purge = $"/admin/permissions/service/{Scenario.Unique("svc")}";
+        await using var app = DefaultTiers();
+        using var http = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var admin = await a.AdminAsync();
+        var user = await a.S.UserAsync();
 
-        for (var i = 0; i < 3; i++)
-        {
-            using var anonymous = await SendAsync(http, HttpMethod.Delete, purge, null, ip);
-            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        }
-        // 5/minute has a burst of one: the first request passes, the next one within 12 s is refused.
-        using (var admitted = await SendAsync(http, HttpMethod.Delete, purge, first, ip))
-            Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
-        using (var limited = await SendAsync(http, HttpMethod.Delete, purge, first, ip))
-        {
-            await Scenario.AssertErrorAsync(limited, 429, "Too many requests", "rate_limited");
-            Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        }
-        using (var create = await SendAsync(http, HttpMethod.Post, "/admin/service-apps", first, ip, new { name = "x", service_name = Scenario.Unique("svc"), allowed_origins = Array.Empty<string>() }))
-            await Scenario.AssertErrorAsync(create, 429, "Too many requests", "rate_limited");
-        using (var rotate = await SendAsync(http, HttpMethod.Post, $"/admin/service-apps/{Guid.NewGuid()}/rotate-key", first, ip))
-            await Scenario.AssertErrorAsync(rotate, 429, "Too many requests", "rate_limited");
-        // Keyed by the admin, not the address: another admin from the same IP still has a full bucket.
-        using (var other = await SendAsync(http, HttpMethod.Delete, purge, second, ip))
-            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        // 10/minute has a burst of two.
+        using (var first = await http.SendAsync(AdminScenario.Request(HttpMethod.Post, $"/admin/users/{user.Id}/revoke-tokens", admin.Cookie)))
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using (var second = await http.SendAsync(AdminScenario.Request(HttpMethod.Delete, $"/admin/users/{user.Id}/sessions/{Guid.NewGuid()}", admin.Cookie)))
+            Assert.Equal(HttpStatusCode.NotFound, second.StatusCode);
+        using (var third = await http.SendAsync(AdminScenario.Request(HttpMethod.Post, $"/admin/users/{user.Id}/revoke-tokens", admin.Cookie)))
+            await Scenario.AssertErrorAsync(third, 429, "Too many requests", "rate_limited");
     }
 }

@@ -9,7 +9,7 @@ namespace Sentinel.Web.Tests.Admin;
 [Collection(WebCollection.Name)]
 public sealed class AdminRolesContractTests(SentinelWebApplication app)
 {
-    private readonly AdminScenario a = new(app);
+    private readonly AdminDirectoryScenario a = new(app);
     private readonly ServiceScenario svc = new(app);
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class AdminRolesContractTests(SentinelWebApplication app)
         using var created = await a.SendAsync(HttpMethod.Post, $"/admin/workspaces/{ws.Id}/roles", cookie, new { name, description = "exports" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var role = await Scenario.JsonAsync(created);
-        AdminScenario.AssertShape(role, "id", "workspace_id", "name", "description", "created_by", "created_at", "action_count", "member_count");
+        AdminDirectoryScenario.AssertShape(role, "id", "workspace_id", "name", "description", "created_by", "created_at", "action_count", "member_count");
         Assert.Equal(admin.Id, role.GetProperty("created_by").GetGuid());
         var rid = role.GetProperty("id").GetGuid();
 
@@ -51,7 +51,7 @@ public sealed class AdminRolesContractTests(SentinelWebApplication app)
         using (var list = await a.SendAsync(HttpMethod.Get, $"/admin/roles/{rid}/actions", cookie))
         {
             var item = Assert.Single((await Scenario.JsonAsync(list)).EnumerateArray());
-            AdminScenario.AssertShape(item, "id", "service_name", "action", "description", "created_at");
+            AdminDirectoryScenario.AssertShape(item, "id", "service_name", "action", "description", "created_at");
             Assert.Equal(export.Id, item.GetProperty("id").GetGuid());
         }
 
@@ -66,7 +66,7 @@ public sealed class AdminRolesContractTests(SentinelWebApplication app)
         using (var members = await a.SendAsync(HttpMethod.Get, $"/admin/roles/{rid}/members", cookie))
         {
             var item = Assert.Single((await Scenario.JsonAsync(members)).EnumerateArray());
-            AdminScenario.AssertShape(item, "user_id", "email", "name", "assigned_at", "assigned_by");
+            AdminDirectoryScenario.AssertShape(item, "user_id", "email", "name", "assigned_at", "assigned_by");
             Assert.Equal(admin.Id, item.GetProperty("assigned_by").GetGuid());
         }
         using (var listRoles = await a.SendAsync(HttpMethod.Get, $"/admin/workspaces/{ws.Id}/roles", cookie))

@@ -10,7 +10,7 @@ namespace Sentinel.Web.Tests.Admin;
 [Collection(WebCollection.Name)]
 public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
 {
-    private readonly AdminScenario a = new(app);
+    private readonly AdminDirectoryScenario a = new(app);
 
     private static readonly string[] AdminWsFields = ["id", "slug", "name", "description", "created_by", "created_at", "member_count"];
 
@@ -22,7 +22,7 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
         using var created = await a.SendAsync(HttpMethod.Post, "/admin/workspaces", cookie, new { name = "<b>Acme</b> " + slug, slug, description = "d" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var ws = await Scenario.JsonAsync(created);
-        AdminScenario.AssertShape(ws, AdminWsFields);
+        AdminDirectoryScenario.AssertShape(ws, AdminWsFields);
         var id = ws.GetProperty("id").GetGuid();
         Assert.Equal("Acme " + slug, ws.GetProperty("name").GetString());
         Assert.Equal(admin.Id, ws.GetProperty("created_by").GetGuid());
@@ -39,11 +39,11 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
         using (var list = await a.SendAsync(HttpMethod.Get, $"/admin/workspaces?search={slug}&page=1&page_size=5", cookie))
         {
             var page = await Scenario.JsonAsync(list);
-            AdminScenario.AssertShape(page, "items", "total", "page", "page_size");
+            AdminDirectoryScenario.AssertShape(page, "items", "total", "page", "page_size");
             Assert.Equal(1, page.GetProperty("total").GetInt64());
             Assert.Equal(5, page.GetProperty("page_size").GetInt32());
             var item = Assert.Single(page.GetProperty("items").EnumerateArray());
-            AdminScenario.AssertShape(item, AdminWsFields);
+            AdminDirectoryScenario.AssertShape(item, AdminWsFields);
         }
         using (var badPage = await a.SendAsync(HttpMethod.Get, "/admin/workspaces?page_size=101", cookie))
             await Scenario.AssertValidationAsync(badPage, "page_size", "less_than_equal");
@@ -51,7 +51,7 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
         using (var get = await a.SendAsync(HttpMethod.Get, $"/admin/workspaces/{id}", cookie))
         {
             var body = await Scenario.JsonAsync(get);
-            AdminScenario.AssertShape(body, [.. AdminWsFields, "group_count"]);
+            AdminDirectoryScenario.AssertShape(body, [.. AdminWsFields, "group_count"]);
             Assert.Equal(0, body.GetProperty("group_count").GetInt32());
         }
         using (var patch = await a.SendAsync(HttpMethod.Patch, $"/admin/workspaces/{id}", cookie, new { name = "Renamed" }))
@@ -96,7 +96,7 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
         {
             var list = (await Scenario.JsonAsync(members)).EnumerateArray().ToArray();
             var entry = Assert.Single(list, m => m.GetProperty("user_id").GetGuid() == bob.Id);
-            AdminScenario.AssertShape(entry, "user_id", "email", "name", "avatar_url", "role", "joined_at");
+            AdminDirectoryScenario.AssertShape(entry, "user_id", "email", "name", "avatar_url", "role", "joined_at");
             Assert.Equal("editor", entry.GetProperty("role").GetString());
         }
         using (var unknown = await a.SendAsync(HttpMethod.Get, $"/admin/workspaces/{Guid.NewGuid()}/members", cookie))
@@ -106,7 +106,7 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
         using (var change = await a.SendAsync(HttpMethod.Patch, $"/admin/workspaces/{ws}/members/{bob.Id}", cookie, new { role = "admin" }))
         {
             Assert.Equal(HttpStatusCode.OK, change.StatusCode);
-            AdminScenario.AssertShape(await Scenario.JsonAsync(change), "status");
+            AdminDirectoryScenario.AssertShape(await Scenario.JsonAsync(change), "status");
         }
         Assert.Equal(WorkspaceRole.Admin, await a.Grains.GetGrain<IWorkspaceGrain>(ws).GetRoleAsync(bob.Id));
         // A role change revokes the member's tokens (§3.5).
@@ -149,7 +149,7 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
         using var created = await a.SendAsync(HttpMethod.Post, $"/admin/workspaces/{ws}/groups", cookie, new { name, description = "team" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var group = await Scenario.JsonAsync(created);
-        AdminScenario.AssertShape(group, "id", "workspace_id", "name", "description", "created_by", "created_at");
+        AdminDirectoryScenario.AssertShape(group, "id", "workspace_id", "name", "description", "created_by", "created_at");
         Assert.Equal(admin.Id, group.GetProperty("created_by").GetGuid());
         var gid = group.GetProperty("id").GetGuid();
 
@@ -178,7 +178,7 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
         using (var members = await a.SendAsync(HttpMethod.Get, $"/admin/groups/{gid}/members", cookie))
         {
             var entry = Assert.Single((await Scenario.JsonAsync(members)).EnumerateArray());
-            AdminScenario.AssertShape(entry, "user_id", "email", "name", "added_at");
+            AdminDirectoryScenario.AssertShape(entry, "user_id", "email", "name", "added_at");
             Assert.Equal(carol.Id, entry.GetProperty("user_id").GetGuid());
         }
         Assert.Equal([gid], await a.Grains.GetGrain<IWorkspaceGrain>(ws).GetUserGroupsAsync(carol.Id));

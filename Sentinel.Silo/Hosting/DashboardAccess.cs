@@ -1,0 +1,187 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Sentinel.Grains.Directory;
+using Sentinel.Grains.Sessions;
+
+namespace Sentinel.Silo.Hosting;
+
+/// <summary>
+/// Where the dashboard gate finds its keys and what it expects of the admin cookie. Read from the same variables as
+/// Web, so one <c>.env</c> serves both.
+/// </summary>
+public sealed class DashboardAccessSettings
+{
+    /// <summary><c>BASE_URL</c>: the tokens' issuer. Default: <c>http://localhost:9003</c>.</summary>
+    public string Issuer { get; init; } = "http://localhost:9003";
+
+    /// <summary><c>ADMIN_URL</c>: where a browser without an admin session is sent. Default: <c>http://localhost:9004</c>.</summary>
+    public string AdminUrl { get; init; } = "http://localhost:9004";
+
+    /// <summary><c>JWT_PUBLIC_KEY_PATH</c> when that file exists, else the public half of <c>JWT_PRIVATE_KEY_PATH</c>. Default: <c>keys/public.pem</c>, <c>keys/private.pem</c>.</summary>
+    public IReadOnlyList<string> KeyPaths { get; init; } = [];
+
+    public static DashboardAccessSettings FromConfiguration(IConfiguration c)
+    {
+        var current = c["JWT_PUBLIC_KEY_PATH"] is { Length: > 0 } pub && File.Exists(pub)
+            ? pub
+            : c["JWT_PRIVATE_KEY_PATH"] is { Length: > 0 } priv ? priv : "keys/private.pem";
+        if (current == "keys/private.pem" && !File.Exists(current) && File.Exists("keys/public.pem")) current = "keys/public.pem";
+        var previous = (c["JWT_PREVIOUS_PUBLIC_KEY_PATHS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new DashboardAccessSettings
+        {
+            Issuer = (c["BASE_URL"] is { Length: > 0 } b ? b : "http://localhost:9003").TrimEnd('/'),
+            AdminUrl = (c["ADMIN_URL"] is { Length: > 0 } a ? a : "http://localhost:9004").TrimEnd('/'),
+            KeyPaths = [current, .. previous],
+        };
+    }
+}
+
+/// <summary>The gate's verdict on a request to the dashboard.</summary>
+public abstract record DashboardDecision
+{
+    public sealed record Allow(Guid UserId) : DashboardDecision;
+
+    /// <summary>No admin session: 401, or a redirect to the panel for a browser navigation.</summary>
+    public sealed record SignInRequired(string Code) : DashboardDecision;
+
+    /// <summary>Signed in, but not (or no longer) an active admin: 403.</summary>
+    public sealed record NotAdmin(string Code) : DashboardDecision;
+}
+
+/// <summary>
+/// The Orleans dashboard is for admins only. Cookies follow the host, not the port, so the <c>admin_token</c> cookie
+/// that admin sign-in sets for the panel reaches the dashboard port too. The gate checks it as Web's admin scheme does:
+/// RS256 by <c>kid</c> against the public keys, <c>aud=sentinel:admin</c>, <c>iss</c>, expiry with no leeway,
+/// <c>type=admin_access</c> and <c>admin=true</c>; then, through the grains this silo hosts, that the token is not
+/// revoked and that the user is still an active admin.
+/// </summary>
+public sealed partial class DashboardAccess
+{
+    public const string CookieName = "admin_token";
+    private const string Audience = "sentinel:admin";
+    private const int MaxTokenLength = 8192;
+
+    private readonly DashboardAccessSettings settings;
+    private readonly IGrainFactory grains;
+    private readonly TimeProvider time;
+    private readonly ILogger<DashboardAccess> logger;
+    private readonly Dictionary<string, SecurityKey> keys;
+    private readonly JsonWebTokenHandler handler = new();
+
+    public DashboardAccess(DashboardAccessSettings settings, IGrainFactory grains, TimeProvider time, ILogger<DashboardAccess> logger)
+    {
+        this.settings = settings;
+        this.grains = grains;
+        this.time = time;
+        this.logger = logger;
+        keys = new Dictionary<string, SecurityKey>(StringComparer.Ordinal);
+        foreach (var path in settings.KeyPaths)
+        {
+            if (!File.Exists(path))
+            {
+                LogKeyMissing(logger, path);
+                continue;
+            }
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(File.ReadAllText(path));
+            var key = new RsaSecurityKey(rsa.ExportParameters(false));
+            key.KeyId = Thumbprint(key.Parameters);
+            keys.TryAdd(key.KeyId, key);
+        }
+    }
+
+    public async Task<DashboardDecision> DecideAsync(HttpContext context)
+    {
+        if (context.Request.Cookies[CookieName] is not { Length: > 0 and <= MaxTokenLength } raw)
+            return new DashboardDecision.SignInRequired("not_authenticated");
+        var now = time.GetUtcNow().UtcDateTime;
+        var result = await handler.ValidateTokenAsync(raw, new TokenValidationParameters
+        {
+            ValidIssuer = settings.Issuer,
+            ValidAudience = Audience,
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ClockSkew = TimeSpan.Zero,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            RequireAudience = true,
+            TryAllIssuerSigningKeys = false,
+            IssuerSigningKeyResolver = (_, _, kid, _) => kid is not null && keys.TryGetValue(kid, out var key) ? [key] : [],
+            LifetimeValidator = (notBefore, expires, _, _) => expires is { } exp && exp > now && (notBefore is null || notBefore <= now),
+        });
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt
+            || !jwt.TryGetPayloadValue<string>("type", out var type) || type != "admin_access"
+            || !Guid.TryParse(jwt.Subject, out var userId) || !Guid.TryParse(jwt.Id, out var jti))
+            return new DashboardDecision.SignInRequired("invalid_token");
+        if (!jwt.TryGetPayloadValue<bool>("admin", out var admin) || !admin)
+            return new DashboardDecision.NotAdmin("not_admin");
+
+        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
+        var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckTokenAsync(jti, issuedAt, context.RequestAborted);
+        if (status != TokenStatus.Active) return new DashboardDecision.SignInRequired(status == TokenStatus.Revoked ? "token_revoked" : "user_deactivated");
+        var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted);
+        if (user is null) return new DashboardDecision.SignInRequired("invalid_token");
+        if (!user.IsActive) return new DashboardDecision.SignInRequired("user_deactivated");
+        if (!user.IsAdmin) return new DashboardDecision.NotAdmin("not_admin");
+        return new DashboardDecision.Allow(userId);
+    }
+
+    /// <summary>Everything on the dashboard's port but <c>/health</c> passes the gate.</summary>
+    public static IApplicationBuilder UseDashboardAccess(IApplicationBuilder app, DashboardAccessSettings settings)
+    {
+        return app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Equals("/health", StringComparison.Ordinal))
+            {
+                await next(context);
+                return;
+            }
+            var gate = context.RequestServices.GetRequiredService<DashboardAccess>();
+            var decision = await gate.DecideAsync(context);
+            switch (decision)
+            {
+                case DashboardDecision.Allow:
+                    await next(context);
+                    return;
+                case DashboardDecision.SignInRequired refused when WantsPage(context.Request):
+                    LogRefused(gate.logger, refused.Code);
+                    context.Response.Headers.CacheControl = "no-store";
+                    context.Response.Redirect(settings.AdminUrl + "/");
+                    return;
+                case DashboardDecision.SignInRequired refused:
+                    LogRefused(gate.logger, refused.Code);
+                    await WriteAsync(context, StatusCodes.Status401Unauthorized, refused.Code == "not_authenticated" ? "Not authenticated" : "Invalid or expired token", refused.Code);
+                    return;
+                case DashboardDecision.NotAdmin refused:
+                    LogRefused(gate.logger, refused.Code);
+                    await WriteAsync(context, StatusCodes.Status403Forbidden, "Not an admin", refused.Code);
+                    return;
+            }
+        });
+    }
+
+    /// <summary>A browser navigating to a page (not the dashboard's own data calls) is better served by the panel's sign-in.</summary>
+    private static bool WantsPage(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
+    private static Task WriteAsync(HttpContext context, int status, string detail, string code)
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new { detail, code }), context.RequestAborted);
+    }
+
+    private static string Thumbprint(RSAParameters p)
+    {
+        var json = $"{{\"e\":\"{Base64UrlEncoder.Encode(p.Exponent)}\",\"kty\":\"RSA\",\"n\":\"{Base64UrlEncoder.Encode(p.Modulus)}\"}}";
+        return Base64UrlEncoder.Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dashboard: key file {Path} not found; tokens signed by it are refused")]
+    private static partial void LogKeyMissing(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dashboard request refused: {Code}")]
+    private static partial void LogRefused(ILogger logger, string code);
+}

@@ -1,0 +1,19 @@
+namespace Sentinel.Web.Admin;
+
+/// <summary>
+/// The admin API (§3.9): every route under <c>/admin</c>, authenticated by the <c>admin_token</c> cookie through an
+/// <see cref="Auth.AdminSession"/> parameter. No host restriction: the panel on ADMIN_PORT calls these same-origin.
+/// </summary>
+public static class AdminEndpoints
+{
+    /// <summary>Maps the <c>/admin</c> group and each admin feature under it.</summary>
+    public static RouteGroupBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin");
+        admin.MapAdminSystemEndpoints();
+        admin.MapAdminUsersEndpoints();
+        admin.MapAdminCsvEndpoints();
+        admin.MapAdminClusterEndpoints();
+        return admin;
+    }
+}
