@@ -133,8 +133,6 @@ app.MapSentinelAuthorization();
 // The admin API under /admin, on both ports (the panel calls it same-origin).
 app.MapAdminEndpoints();
 app.MapAdminPanelEndpoints(settings.AdminPort);
-// Admin API, directory half (branch admin-directory). The lead folds this into the one /admin group of AdminEndpoints.cs.
-app.MapGroup("/admin").MapAdminDirectoryEndpoints();
 app.MapSentinelSignIn(signIn);
 
 await app.RunAsync();

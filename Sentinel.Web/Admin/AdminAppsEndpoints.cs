@@ -7,6 +7,7 @@ using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Validation;
+using Sentinel.Web.Cors;
 using static Sentinel.Web.Authz.ContractRules;
 
 namespace Sentinel.Web.Admin;
@@ -72,14 +73,16 @@ public static partial class AdminAppsEndpoints
         return Results.Json(apps.Select(ClientAppResponse.From));
     }
 
-    public static async Task<IResult> CreateClientAppAsync(CreateClientAppRequest body, AdminSession admin, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> CreateClientAppAsync(CreateClientAppRequest body, AdminSession admin, GrainCalls calls, CorsOrigins cors, HttpContext context)
     {
         var v = new RequestValidator().Required("name", body.Name).Length("name", body.Name, 1, 255);
         var uris = RedirectUris(v, body.RedirectUris, required: true);
         if (v.Failed) return v.Result();
         var id = Guid.NewGuid();
         var app = await calls.RunAsync((g, ct) => g.GetGrain<IClientAppGrain>(id).CreateAsync(SafeText.Clean(body.Name)!, uris!, admin.Caller.UserId, ct), context.RequestAborted);
-        return app is null ? ApiErrors.Result(400, "Failed to create client app", ErrorCodes.BadRequest) : Results.Json(ClientAppResponse.From(app), statusCode: 201);
+        if (app is null) return ApiErrors.Result(400, "Failed to create client app", ErrorCodes.BadRequest);
+        await RefreshCorsAsync(cors, context);
+        return Results.Json(ClientAppResponse.From(app), statusCode: 201);
     }
 
     public static async Task<IResult> GetClientAppAsync(Guid app_id, AdminSession admin, GrainCalls calls, HttpContext context)
@@ -88,20 +91,24 @@ public static partial class AdminAppsEndpoints
         return app is null ? ClientAppNotFound() : Results.Json(ClientAppResponse.From(app));
     }
 
-    public static async Task<IResult> UpdateClientAppAsync(Guid app_id, UpdateClientAppRequest body, AdminSession admin, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> UpdateClientAppAsync(Guid app_id, UpdateClientAppRequest body, AdminSession admin, GrainCalls calls, CorsOrigins cors, HttpContext context)
     {
         var v = new RequestValidator().Length("name", body.Name, 1, 255);
         var uris = RedirectUris(v, body.RedirectUris, required: false);
         if (v.Failed) return v.Result();
         var updated = await calls.RunAsync((g, ct) => g.GetGrain<IClientAppGrain>(app_id)
             .UpdateAsync(SafeText.Clean(body.Name), uris, body.IsActive, body.RevokeSessions ?? false, admin.Caller.UserId, ct), context.RequestAborted);
-        return updated is null ? ClientAppNotFound() : Results.Json(ClientAppResponse.From(updated.App));
+        if (updated is null) return ClientAppNotFound();
+        await RefreshCorsAsync(cors, context);
+        return Results.Json(ClientAppResponse.From(updated.App));
     }
 
-    public static async Task<IResult> DeleteClientAppAsync(Guid app_id, AdminSession admin, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> DeleteClientAppAsync(Guid app_id, AdminSession admin, GrainCalls calls, CorsOrigins cors, HttpContext context)
     {
         var deleted = await calls.RunAsync((g, ct) => g.GetGrain<IClientAppGrain>(app_id).DeleteAsync(admin.Caller.UserId, ct), context.RequestAborted);
-        return deleted ? Results.NoContent() : ClientAppNotFound();
+        if (!deleted) return ClientAppNotFound();
+        await RefreshCorsAsync(cors, context);
+        return Results.NoContent();
     }
 
     public static async Task<IResult> ListServiceAppsAsync(AdminSession admin, GrainCalls calls, HttpContext context)
@@ -110,7 +117,7 @@ public static partial class AdminAppsEndpoints
         return Results.Json(apps.Select(ServiceAppResponse.From));
     }
 
-    public static async Task<IResult> CreateServiceAppAsync(CreateServiceAppRequest body, AdminSession admin, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> CreateServiceAppAsync(CreateServiceAppRequest body, AdminSession admin, GrainCalls calls, CorsOrigins cors, HttpContext context)
     {
         var v = new RequestValidator()
             .Required("name", body.Name).Length("name", body.Name, 1, 255)
@@ -121,9 +128,9 @@ public static partial class AdminAppsEndpoints
         var id = Guid.NewGuid();
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IServiceAppGrain>(id)
             .CreateAsync(SafeText.Clean(body.Name)!, body.ServiceName!, origins, audiences, admin.Caller.UserId, ct), context.RequestAborted);
-        return result.IsOk
-            ? Results.Json(ServiceAppWithKeyResponse.From(result.Value!), statusCode: 201)
-            : ApiErrors.Result(400, "Failed to create service app", AdminErrorCodes.ServiceNameTaken);
+        if (!result.IsOk) return ApiErrors.Result(400, "Failed to create service app", AdminErrorCodes.ServiceNameTaken);
+        await RefreshCorsAsync(cors, context);
+        return Results.Json(ServiceAppWithKeyResponse.From(result.Value!), statusCode: 201);
     }
 
     public static async Task<IResult> GetServiceAppAsync(Guid app_id, AdminSession admin, GrainCalls calls, HttpContext context)
@@ -132,7 +139,7 @@ public static partial class AdminAppsEndpoints
         return app is null ? ServiceAppNotFound() : Results.Json(ServiceAppResponse.From(app));
     }
 
-    public static async Task<IResult> UpdateServiceAppAsync(Guid app_id, UpdateServiceAppRequest body, AdminSession admin, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> UpdateServiceAppAsync(Guid app_id, UpdateServiceAppRequest body, AdminSession admin, GrainCalls calls, CorsOrigins cors, HttpContext context)
     {
         var v = new RequestValidator().Length("name", body.Name, 1, 255);
         var origins = Strings(v, "allowed_origins", body.AllowedOrigins);
@@ -140,13 +147,27 @@ public static partial class AdminAppsEndpoints
         if (v.Failed) return v.Result();
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IServiceAppGrain>(app_id)
             .UpdateAsync(SafeText.Clean(body.Name), body.IsActive, origins, audiences, admin.Caller.UserId, ct), context.RequestAborted);
-        return result.IsOk ? Results.Json(ServiceAppResponse.From(result.Value!)) : ServiceAppNotFound();
+        if (!result.IsOk) return ServiceAppNotFound();
+        await RefreshCorsAsync(cors, context);
+        return Results.Json(ServiceAppResponse.From(result.Value!));
     }
 
-    public static async Task<IResult> DeleteServiceAppAsync(Guid app_id, AdminSession admin, GrainCalls calls, HttpContext context)
+    public static async Task<IResult> DeleteServiceAppAsync(Guid app_id, AdminSession admin, GrainCalls calls, CorsOrigins cors, HttpContext context)
     {
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IServiceAppGrain>(app_id).DeleteAsync(admin.Caller.UserId, ct), context.RequestAborted);
-        return result.IsOk ? Results.NoContent() : ServiceAppNotFound();
+        if (!result.IsOk) return ServiceAppNotFound();
+        await RefreshCorsAsync(cors, context);
+        return Results.NoContent();
+    }
+
+    /// <summary>
+    /// "Mutations rebuild CORS" (§3.9): this replica takes the new allowlist before answering; the others poll. The write
+    /// has already happened, so a cluster hiccup here is not the caller's error: the poll catches up within seconds.
+    /// </summary>
+    private static async Task RefreshCorsAsync(CorsOrigins cors, HttpContext context)
+    {
+        try { await cors.InvalidateAsync(context.RequestAborted); }
+        catch (ApiException) { }
     }
 
     public static async Task<IResult> RotateKeyAsync(Guid app_id, AdminSession admin, GrainCalls calls, HttpContext context)

@@ -14,6 +14,7 @@ public static class AdminEndpoints
         admin.MapAdminUsersEndpoints();
         admin.MapAdminCsvEndpoints();
         admin.MapAdminClusterEndpoints();
+        admin.MapAdminDirectoryEndpoints();
         return admin;
     }
 }
