@@ -5,9 +5,9 @@ using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.ServiceApps;
 using Sentinel.Web.Auth;
 using Sentinel.Web.Cluster;
+using Sentinel.Web.Cors;
 using Sentinel.Web.Errors;
 using Sentinel.Web.Validation;
-using Sentinel.Web.Cors;
 using static Sentinel.Web.Authz.ContractRules;
 
 namespace Sentinel.Web.Admin;
