@@ -141,15 +141,14 @@ backup_restore() {
   : "${DRILL_USER_ID:?}" "${DRILL_FAMILY_ID:?}" "${DRILL_REFRESH_TOKEN:?}"
   pg_dump "$PG dbname=$DB" -Fc -f "$dump"
   local dumped=$((SECONDS - t0))
-  psql "$PG dbname=$DB" -XqAtc "DROP DATABASE IF EXISTS $scratch" -c "CREATE DATABASE $scratch"
+  psql "$PG dbname=$DB" -XqAtc "DROP DATABASE IF EXISTS $scratch WITH (FORCE)" -c "CREATE DATABASE $scratch" 2>/dev/null
   pg_restore -d "$PG dbname=$scratch" --no-owner --exit-on-error "$dump"
   rm -f "$dump"
-  local users families sessions source_counts restored_counts hex
+  local users families sessions source_counts restored_counts
   users=$(psql "$PG dbname=$scratch" -XAtc "SELECT count(*) FROM users WHERE id = '$DRILL_USER_ID'")
-  # The session grain's state is binary; the family id is in it as the Guid's 16 bytes (.NET byte order).
-  hex=$(python3 -c 'import sys, uuid; print(uuid.UUID(sys.argv[1]).bytes_le.hex())' "$DRILL_FAMILY_ID")
+  # The session grain's state is stored as JSON (in payload_binary), its families keyed by id.
   families=$(psql "$PG dbname=$scratch" -XAtc "SELECT count(*) FROM orleans_storage WHERE grain_type_string = 'session'
-    AND service_id = '$SERVICE_ID' AND position(decode('$hex', 'hex') in payload_binary) > 0")
+    AND service_id = '$SERVICE_ID' AND (convert_from(payload_binary, 'UTF8')::jsonb -> 'Families') ? '$DRILL_FAMILY_ID'")
   sessions=$(psql "$PG dbname=$scratch" -XAtc "SELECT count(*) FROM orleans_storage WHERE grain_type_string = 'session'")
   # Tables the load never writes: equal in the source and the copy.
   source_counts=$(psql "$PG dbname=$DB" -XAtc 'SELECT (SELECT count(*) FROM users) || $$/$$ || (SELECT count(*) FROM resource_permissions)')

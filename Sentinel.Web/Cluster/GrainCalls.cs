@@ -33,12 +33,14 @@ public sealed class GrainCalls(IClusterAccess cluster, WebSettings settings)
     /// be stricter (a rate-limit check counted twice). When the call fails because its silo is shutting down or gone
     /// (<see cref="IsSiloGone"/>), it is retried after 50, 100, 200, then every 400 ms while the cluster moves the grain to
     /// a live silo (a killed silo's grains answer again once its peers declare it dead, about 5 s), for as long as the
-    /// retry budget (<c>GRAIN_CALL_TIMEOUT_MS</c>, measured from the first attempt) lasts. A timeout is not retried: it
-    /// already used a whole deadline. Never use this for a write that is not idempotent by itself.
+    /// retry budget (<c>GRAIN_CALL_TIMEOUT_MS</c>, measured from the first attempt) lasts. A timeout is retried once, with
+    /// a fresh deadline and budget (a reply lost with a silo or gateway that shut down never comes), so the call takes at
+    /// most two deadlines. Never use this for a write that is not idempotent by itself.
     /// </summary>
     public async Task<T> RunIdempotentAsync<T>(Func<IGrainFactory, CancellationToken, Task<T>> call, CancellationToken requestAborted, TimeSpan? timeout = null)
     {
         var started = Environment.TickCount64;
+        var timedOut = false;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -49,6 +51,13 @@ public sealed class GrainCalls(IClusterAccess cluster, WebSettings settings)
                 && MayRetry(attempt, TimeSpan.FromMilliseconds(Environment.TickCount64 - started)))
             {
                 await Task.Delay(RetryDelay(attempt), requestAborted);
+            }
+            catch (ClusterUnavailableException ex) when (!requestAborted.IsCancellationRequested && !timedOut && ex.InnerException is OperationCanceledException or TimeoutException)
+            {
+                // One more attempt, with a fresh deadline, after a timeout: a reply lost with a gateway or silo that was
+                // shutting down never arrives, and a new attempt is routed afresh. At most two deadlines in all.
+                timedOut = true;
+                started = Environment.TickCount64;
             }
         }
     }

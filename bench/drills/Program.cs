@@ -27,7 +27,7 @@ Loopback.Require("REDIS_URL", TestEnvironment.RedisUrl);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
 {
     BaseAddress = options.Front,
-    Timeout = TimeSpan.FromSeconds(10),
+    Timeout = TimeSpan.FromSeconds(30),
 };
 await using var orleans = await OrleansTestClient.ConnectAsync(options.ClusterId, TimeSpan.FromSeconds(60), options.ServiceId);
 var grains = orleans.Client;

@@ -63,7 +63,7 @@ internal static class Loopback
 internal sealed record LoadSummary(long Requests, long Failures, long FiveXx, long NoResponse, long WrongOks, IReadOnlyList<string> WrongOkKinds,
     double? FirstFailure, double? LastFailure, double LongestGap, string GapKind, IReadOnlyDictionary<string, long> FailuresByKind)
 {
-    /// <summary>First to last failed request, in seconds; 0 when nothing failed.</summary>
+    /// <summary>From sending the first failed request to the answer of the last, in seconds; 0 when nothing failed.</summary>
     public double ErrorWindow => FirstFailure is { } f && LastFailure is { } l ? l - f : 0;
 }
 
@@ -95,6 +95,7 @@ internal sealed class Recorder
         string path, object? body, string? bearer, string? serviceKey)
     {
         Interlocked.Increment(ref requests);
+        var sentAt = Now - Math.Max(actionAt, 0);
         using var request = new HttpRequestMessage(method, path);
         if (body is not null) request.Content = JsonContent.Create(body);
         if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
@@ -103,7 +104,11 @@ internal sealed class Recorder
         {
             using var response = await http.SendAsync(request);
             var status = (int)response.StatusCode;
-            if (status >= 500) Interlocked.Increment(ref fiveXx);
+            if (status >= 500)
+            {
+                Interlocked.Increment(ref fiveXx);
+                FailedRequestSent(sentAt);
+            }
             JsonDocument? json = null;
             if (status == 200)
             {
@@ -115,8 +120,15 @@ internal sealed class Recorder
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
             Interlocked.Increment(ref noResponse);
+            FailedRequestSent(sentAt);
             return (-1, null, null);
         }
+    }
+
+    /// <summary>A request that got a 5xx or no answer was sent at <paramref name="at"/>: the error window opens there.</summary>
+    private void FailedRequestSent(double at)
+    {
+        lock (gate) firstFailure = firstFailure is { } f ? Math.Min(f, at) : at;
     }
 
     public void Correct(string kind)
@@ -132,8 +144,8 @@ internal sealed class Recorder
         var at = Now - Math.Max(actionAt, 0);
         lock (gate)
         {
-            firstFailure ??= at;
-            lastFailure = at;
+            firstFailure = firstFailure is { } f ? Math.Min(f, at) : at;
+            lastFailure = lastFailure is { } l ? Math.Max(l, at) : at;
         }
     }
 

@@ -56,16 +56,33 @@ public sealed class GrainCallsTests
     }
 
     [Fact]
-    public async Task idempotent_call_is_not_retried_after_a_timeout()
+    public async Task idempotent_call_is_retried_once_after_a_timeout_then_fails_closed()
     {
         var attempts = 0;
-        await Assert.ThrowsAsync<ClusterUnavailableException>(() => calls.RunIdempotentAsync<int>((_, _) =>
+        var ex = await Assert.ThrowsAsync<ClusterUnavailableException>(() => calls.RunIdempotentAsync<int>((_, _) =>
         {
             attempts++;
             throw new TimeoutException("deadline");
         }, CancellationToken.None));
 
-        Assert.Equal(1, attempts);
+        Assert.Equal(2, attempts);
+        Assert.IsType<TimeoutException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task idempotent_call_answers_when_the_retry_after_a_lost_reply_succeeds()
+    {
+        var attempts = 0;
+        var answer = await calls.RunIdempotentAsync(async (_, ct) =>
+        {
+            attempts++;
+            // The first reply never comes: only this attempt's own deadline ends it.
+            if (attempts == 1) await Task.Delay(Timeout.Infinite, ct);
+            return 7;
+        }, CancellationToken.None, TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(7, answer);
+        Assert.Equal(2, attempts);
     }
 
     [Fact]
