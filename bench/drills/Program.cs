@@ -196,6 +196,7 @@ async Task<DrillResult> RunDrillAsync(string name, List<Session> reuse, Session?
     var action = await Actions.RunAsync(name, options, subject, hard.Token);
     rec.MarkActionDone();
     await Task.Delay(options.SettleMs);
+    var loadEnd = rec.Now;
     stop.Cancel();
     try { await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30)); }
     catch (Exception ex) { Console.WriteLine($"  {name}: a load worker ended with {ex.GetType().Name}: {ex.Message}"); }
@@ -218,7 +219,7 @@ async Task<DrillResult> RunDrillAsync(string name, List<Session> reuse, Session?
     // Keep only families still alive for the next drills; the lost ones are reported once, here.
     live.RemoveAll(f => dead.ContainsKey(f.FamilyKey));
 
-    var limit = RateLimitBound.Check(admitted, policies, rec.Started, rec.Now, Interlocked.Read(ref refused));
+    var limit = RateLimitBound.Check(admitted, policies, rec.Started, loadEnd, Interlocked.Read(ref refused));
     return new DrillResult(name, action, rec.Summary(), verified, dead.Count, ambiguous.Count, limit, verify.Summary().Failures);
 }
 

@@ -42,8 +42,8 @@ internal sealed record DrillOptions(Uri Front, string ClusterId, string ServiceI
             ProbePauseMs: Int("probe-pause-ms", 500),
             WarmupMs: Int("warmup-ms", 5000),
             SettleMs: Int("settle-ms", 8000),
-            DrillDeadline: TimeSpan.FromSeconds(Int("drill-deadline-secs", 180)),
-            ActionDeadline: TimeSpan.FromSeconds(Int("action-deadline-secs", 150)),
+            DrillDeadline: TimeSpan.FromSeconds(Int("drill-deadline-secs", 420)),
+            ActionDeadline: TimeSpan.FromSeconds(Int("action-deadline-secs", 300)),
             Machine: Str("machine") ?? $"{Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
     }
 }
