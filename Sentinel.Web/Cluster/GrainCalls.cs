@@ -76,7 +76,11 @@ public sealed class GrainCalls(IClusterAccess cluster, WebSettings settings)
         or OrleansMessageRejectionException
         or Orleans.Runtime.Messaging.ConnectionFailedException
         or ClusterUnavailableException
-        or Sentinel.Grains.Storage.StorageUnavailableException;
+        or Sentinel.Grains.Storage.StorageUnavailableException
+        // A grain failed with a type the edge cannot deserialize: in practice the database driver's, from a grain that
+        // could not read its state while PostgreSQL restarted (activation failures bypass the silo's exception filter).
+        // Nothing was decided; fail closed as unavailable rather than 500.
+        or Orleans.Serialization.CodecNotFoundException;
 
     /// <summary>
     /// The silo that hosted (or was asked to host) the grain is shutting down, dead or unreachable, or the grain's

@@ -112,6 +112,15 @@ public sealed class GrainCallsTests
     }
 
     [Fact]
+    public async Task grain_failure_the_edge_cannot_deserialize_is_cluster_unavailable_not_a_server_error()
+    {
+        var ex = await Assert.ThrowsAsync<ClusterUnavailableException>(() => calls.RunAsync<int>((_, _) =>
+            throw new Orleans.Serialization.CodecNotFoundException("Could not find a codec for type Npgsql.NpgsqlException."), CancellationToken.None));
+
+        Assert.IsType<Orleans.Serialization.CodecNotFoundException>(ex.InnerException);
+    }
+
+    [Fact]
     public void retry_delays_double_from_50_ms_up_to_400_ms()
     {
         Assert.Equal([50, 100, 200, 400, 400], Enumerable.Range(1, 5).Select(a => (int)GrainCalls.RetryDelay(a).TotalMilliseconds));
