@@ -36,8 +36,8 @@ stress: ## Repeated race tests (RUNS=100)
 bench: ## Benchmarks; each prints its figures beside a baseline from the same run (ARGS passed to each)
 	@bash bench/ratelimit/run.sh $(ARGS)
 
-drills: ## Failure drills (placeholder until the scale-out issue lands)
-	@echo "No failure drills yet: they arrive with the scale-out issue."
+drills: ## Failure drills under load on a local 3-silo, 2-web cluster; table in .test-results/drills.md
+	@bash scripts/drills.sh
 
 migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
 	@bash scripts/migrate.sh

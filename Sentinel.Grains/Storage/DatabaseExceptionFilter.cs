@@ -5,7 +5,9 @@ namespace Sentinel.Grains.Storage;
 /// <summary>
 /// Turns driver exceptions into ones the cluster can carry: an unreachable or slow database becomes
 /// <see cref="StorageUnavailableException"/> (503 at the edge); a constraint or SQL error stays a server fault (500),
-/// with its SQLSTATE and constraint name but no data values.
+/// with its SQLSTATE and constraint name but no data values. The driver's exception is looked for in the whole chain:
+/// grain storage wraps it (a write during a PostgreSQL restart), and a client without Npgsql's types could not even
+/// deserialize the wrapped one.
 /// </summary>
 public sealed class DatabaseExceptionFilter : IIncomingGrainCallFilter
 {
@@ -15,17 +17,27 @@ public sealed class DatabaseExceptionFilter : IIncomingGrainCallFilter
         {
             await context.Invoke();
         }
-        catch (PostgresException ex) when (ex.IsTransient || ex.SqlState.StartsWith("08", StringComparison.Ordinal) || ex.SqlState.StartsWith("57", StringComparison.Ordinal))
+        catch (Exception ex) when (Translate(ex, context.InterfaceMethod?.Name) is { } translated)
         {
-            throw new StorageUnavailableException($"PostgreSQL unavailable ({ex.SqlState}).");
+            throw translated;
         }
-        catch (PostgresException ex)
+    }
+
+    /// <summary>What to throw instead of <paramref name="ex"/>, or null when no driver exception is in its chain.</summary>
+    public static Exception? Translate(Exception ex, string? method)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
         {
-            throw new InvalidOperationException($"Database error {ex.SqlState} on {ex.TableName}/{ex.ConstraintName} in {context.InterfaceMethod?.Name}.");
+            switch (e)
+            {
+                case PostgresException pg when pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal):
+                    return new StorageUnavailableException($"PostgreSQL unavailable ({pg.SqlState}).");
+                case PostgresException pg:
+                    return new InvalidOperationException($"Database error {pg.SqlState} on {pg.TableName}/{pg.ConstraintName} in {method}.");
+                case NpgsqlException:
+                    return new StorageUnavailableException($"PostgreSQL unavailable ({e.GetType().Name}).");
+            }
         }
-        catch (NpgsqlException ex)
-        {
-            throw new StorageUnavailableException($"PostgreSQL unavailable ({ex.GetType().Name}).");
-        }
+        return null;
     }
 }

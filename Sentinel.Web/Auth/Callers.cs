@@ -64,7 +64,7 @@ public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
         if (!Guid.TryParse(wid, out var workspaceId) || string.IsNullOrEmpty(wrole))
             throw ApiException.Unauthorized("Token missing required claims", ErrorCodes.MissingClaims);
 
-        var status = await calls.RunAsync((grains, ct) =>
+        var status = await calls.RunIdempotentAsync((grains, ct) =>
             grains.GetGrain<IUserSessionGrain>(token.Subject).CheckTokenAsync(token.Jti, token.IssuedAt, ct), context.RequestAborted);
         if (status == TokenStatus.Revoked) throw ApiException.Unauthorized("Token has been revoked", ErrorCodes.TokenRevoked);
         if (status == TokenStatus.Deactivated) throw ApiException.Unauthorized("User account is deactivated", ErrorCodes.UserDeactivated);

@@ -26,7 +26,7 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
         var key = context.Request.Headers[Header].ToString();
         if (key.Length is 0 or > 256 || !key.StartsWith(Sentinel.Grains.ServiceApps.ServiceKeys.Prefix, StringComparison.Ordinal)) return null;
         var hash = Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key);
-        var identity = await calls.RunAsync((grains, ct) => grains.GetGrain<IServiceKeyGrain>(hash).ResolveAsync(ct), context.RequestAborted);
+        var identity = await calls.RunIdempotentAsync((grains, ct) => grains.GetGrain<IServiceKeyGrain>(hash).ResolveAsync(ct), context.RequestAborted);
         if (identity is not null) context.Features.Set(identity);
         return identity;
     }
@@ -89,7 +89,7 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
         {
             var origin = context.Request.Headers.Origin.ToString();
             var identity = origin.Length is > 0 and <= 2048
-                ? await calls.RunAsync((grains, ct) => grains.GetGrain<IAuthorizationLookupGrain>(0).FindServiceByOriginAsync(origin, ct), context.RequestAborted)
+                ? await calls.RunIdempotentAsync((grains, ct) => grains.GetGrain<IAuthorizationLookupGrain>(0).FindServiceByOriginAsync(origin, ct), context.RequestAborted)
                 : null;
             service = new ServiceContext(identity
                 ?? throw ApiException.Unauthorized("Missing service API key or unregistered origin", ErrorCodes.MissingServiceKey), ByOrigin: true);

@@ -94,7 +94,7 @@ public static class PermissionsEndpoints
         var (v, checks) = ValidateChecks(body);
         if (!v.Failed && await ServiceFastPath.TryCredentialsAsync(context, tokens) is { } credentials)
         {
-            var answer = await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0).CheckPermissionsAsync(credentials, checks, ct), context.RequestAborted);
+            var answer = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0).CheckPermissionsAsync(credentials, checks, ct), context.RequestAborted);
             return answer.Refusal is { } refusal ? ServiceFastPath.Refusal(refusal, answer.Detail, "") : Results.Json(CheckResponse.From(checks, answer.Value!));
         }
 
@@ -107,7 +107,7 @@ public static class PermissionsEndpoints
         var caller = auth.Caller;
         var allowed = checks.Count == 0
             ? []
-            : await calls.RunAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(caller.WorkspaceId)
+            : await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(caller.WorkspaceId)
                 .CheckPermissionsAsync(new Actor(caller.UserId, caller.WorkspaceRole), checks, ct), context.RequestAborted);
         return Results.Json(CheckResponse.From(checks, allowed));
     }

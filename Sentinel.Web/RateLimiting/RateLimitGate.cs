@@ -87,7 +87,7 @@ public sealed class RateLimitGate
         RateLimitDecision decision;
         try
         {
-            decision = await calls.RunAsync(
+            decision = await calls.RunIdempotentAsync(
                 (grains, ct) => grains.GetGrain<IRateLimitGrain>(plan.Key).CheckAsync(plan.Request, ct), context.RequestAborted);
         }
         catch (ClusterUnavailableException ex)

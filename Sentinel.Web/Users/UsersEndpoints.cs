@@ -26,7 +26,7 @@ public static class UsersEndpoints
 
     public static async Task<IResult> GetMeAsync(FlexibleBearer auth, GrainCalls calls, HttpContext context)
     {
-        var user = await calls.RunAsync((g, ct) => g.GetGrain<IUserGrain>(auth.Caller.UserId).GetAsync(ct), context.RequestAborted);
+        var user = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IUserGrain>(auth.Caller.UserId).GetAsync(ct), context.RequestAborted);
         return user is null ? ApiErrors.Result(404, "User not found", ErrorCodes.UserNotFound) : Results.Json(UserResponse.From(user));
     }
 

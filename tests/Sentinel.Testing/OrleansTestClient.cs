@@ -14,7 +14,7 @@ public sealed class OrleansTestClient : IAsyncDisposable
 
     public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<OrleansTestClient> ConnectAsync(string clusterId, TimeSpan timeout)
+    public static async Task<OrleansTestClient> ConnectAsync(string clusterId, TimeSpan timeout, string serviceId = "sentinel-test")
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -24,7 +24,7 @@ public sealed class OrleansTestClient : IAsyncDisposable
             builder.UseOrleansClient(c =>
             {
                 c.UseRedisClustering(o => o.ConfigurationOptions = redis);
-                c.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "sentinel-test"; });
+                c.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
                 c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
                 c.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             });
