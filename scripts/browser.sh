@@ -13,25 +13,10 @@ set -euo pipefail
 CHROMIUM=${SENTINEL_CHROMIUM:-/usr/bin/chromium}
 
 cmd_install() {
-  local pkgs=() sudo=()
+  local pkgs=()
   [[ -x $CHROMIUM ]] || pkgs+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || pkgs+=(chromium-driver)
-  if [[ ${#pkgs[@]} -eq 0 ]]; then
-    return 0
-  fi
-  command -v apt-get >/dev/null 2>&1 ||
-    die "missing ${pkgs[*]} and apt-get is not available; install them manually"
-  if [[ $EUID -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      sudo=(sudo -n)
-    else
-      die "missing packages: ${pkgs[*]}. Run as root: apt-get update && apt-get install -y ${pkgs[*]}"
-    fi
-  fi
-  log "install: apt-get install ${pkgs[*]}"
-  "${sudo[@]}" apt-get update >&2 || die "apt-get update failed"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" >&2 ||
-    die "apt-get install ${pkgs[*]} failed"
+  apt_install "${pkgs[@]}"
   [[ -x $CHROMIUM ]] || die "$CHROMIUM still not found after install"
 }
 

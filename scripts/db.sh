@@ -150,19 +150,8 @@ cmd_install() {
   if [[ ${#pkgs[@]} -eq 0 ]]; then
     return 0
   fi
-  command -v apt-get >/dev/null 2>&1 ||
-    die "missing ${pkgs[*]} and apt-get is not available; install them manually"
-  if [[ $IS_ROOT != 1 ]]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      sudo=(sudo -n)
-    else
-      die "missing packages: ${pkgs[*]}. Run as root: apt-get update && apt-get install -y ${pkgs[*]}"
-    fi
-  fi
-  log "install: apt-get install ${pkgs[*]}"
-  "${sudo[@]}" apt-get update >&2 || die "apt-get update failed"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" >&2 ||
-    die "apt-get install ${pkgs[*]} failed"
+  apt_install "${pkgs[@]}"
+  sudo=("${APT_SUDO[@]}")
   # Debian starts its own services on 5432/6379 after install; ours run on $PG_PORT/$REDIS_PORT.
   local p
   for p in "${pkgs[@]}"; do

@@ -65,3 +65,23 @@ urlencode() {
   done
   printf '%s' "$out"
 }
+
+# apt_install PKG...: install Debian packages, as root or with passwordless sudo; dies with the manual command otherwise.
+# Sets APT_SUDO (an array: empty, or "sudo -n") for callers that need it afterwards.
+APT_SUDO=()
+apt_install() {
+  (($# > 0)) || return 0
+  command -v apt-get >/dev/null 2>&1 || die "missing $* and apt-get is not available; install them manually"
+  APT_SUDO=()
+  if [[ $EUID -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      APT_SUDO=(sudo -n)
+    else
+      die "missing packages: $*. Run as root: apt-get update && apt-get install -y $*"
+    fi
+  fi
+  log "install: apt-get install $*"
+  "${APT_SUDO[@]}" apt-get update >&2 || die "apt-get update failed"
+  "${APT_SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >&2 ||
+    die "apt-get install $* failed"
+}
