@@ -39,7 +39,8 @@ public sealed class Scenario(SentinelWebApplication app)
     }
 
     public static string Token(UserProfile user, Guid workspaceId, string role, IEnumerable<Guid>? groups = null) =>
-        TestTokens.Access(user.Id, workspaceId, role, email: user.Email, name: user.Name, groups: groups);
+        // Issued on the app's clock, which rate-limit tests move forward: revocation cut-offs are taken on that clock too.
+        TestTokens.Access(user.Id, workspaceId, role, email: user.Email, name: user.Name, groups: groups, issuedAt: SentinelWebApplication.Time.GetUtcNow());
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? body = null)
     {
