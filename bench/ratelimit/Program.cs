@@ -134,6 +134,10 @@ internal static class Bench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"hot key (b): p99 of other clients {withHot:F2} ms with {o.HotConnections} flooding connections vs {withoutHot:F2} ms with none = {withHot / withoutHot:F2}x (goal <= 2x)"));
             Console.WriteLine($"process logs: {logs.FullName}");
+            double P99(string name) => Median(results[name].Select(x => x.Load.P99Ms));
+            // One machine-readable line for bench/run-all.sh (RESULTS.md).
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"RESULT bench=ratelimit path={o.Path} limiter_rps={Rps("b"):F0} no_limiter_rps={Rps("a"):F0} redis_lua_rps={Rps("c"):F0} ratio_no_limiter={Rps("b") / Rps("a"):F2} ratio_redis_lua={Rps("b") / Rps("c"):F2} limiter_p99_ms={P99("b"):F2} no_limiter_p99_ms={P99("a"):F2} redis_lua_p99_ms={P99("c"):F2} hot_p99_factor={withHot / withoutHot:F2} rounds={o.Rounds} seconds={o.Duration.TotalSeconds:F0} connections={o.Connections}"));
             return 0;
         }
         finally
