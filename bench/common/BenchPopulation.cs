@@ -18,22 +18,28 @@ internal sealed class BenchPopulation(NpgsqlDataSource db, int workspaceSize)
     private readonly string run = Guid.NewGuid().ToString("N")[..10];
     private readonly List<Guid> users = [];
     private readonly List<Guid> workspaces = [];
+    private readonly List<int> userWorkspace = [];
 
     public static readonly SessionPolicy Policy = new(TimeSpan.FromMinutes(15), TimeSpan.FromDays(7), TimeSpan.Zero, 5);
 
     public int Count => users.Count;
     public Guid User(int i) => users[i];
-    public Guid WorkspaceOf(int i) => workspaces[i / workspaceSize];
+    public Guid WorkspaceOf(int i) => workspaces[userWorkspace[i]];
     public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
 
-    /// <summary>Adds users until there are <paramref name="total"/>, with their workspaces and memberships (COPY, one transaction).</summary>
+    /// <summary>
+    /// Adds users until there are <paramref name="total"/>, with their memberships in new workspaces (COPY, one
+    /// transaction). New users never join an existing workspace: its grain may be active and would not see rows written
+    /// behind its back.
+    /// </summary>
     public async Task GrowToAsync(int total, CancellationToken ct)
     {
         if (total <= users.Count) return;
         var from = users.Count;
         var newUsers = Enumerable.Range(from, total - from).Select(_ => Guid.NewGuid()).ToArray();
         var firstWorkspace = workspaces.Count;
-        while (workspaces.Count * workspaceSize < total) workspaces.Add(Guid.NewGuid());
+        var wsOf = Enumerable.Range(0, newUsers.Length).Select(i => firstWorkspace + i / workspaceSize).ToArray();
+        while (workspaces.Count <= wsOf[^1]) workspaces.Add(Guid.NewGuid());
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await CopyAsync(connection, "COPY users (id, email, name) FROM STDIN (FORMAT BINARY)", newUsers.Length, async (w, i) =>
@@ -50,14 +56,14 @@ internal sealed class BenchPopulation(NpgsqlDataSource db, int workspaceSize)
         }, ct);
         await CopyAsync(connection, "COPY workspace_memberships (id, workspace_id, user_id, role) FROM STDIN (FORMAT BINARY)", newUsers.Length, async (w, i) =>
         {
-            var index = from + i;
             await w.WriteAsync(Guid.NewGuid(), NpgsqlDbType.Uuid, ct);
-            await w.WriteAsync(workspaces[index / workspaceSize], NpgsqlDbType.Uuid, ct);
+            await w.WriteAsync(workspaces[wsOf[i]], NpgsqlDbType.Uuid, ct);
             await w.WriteAsync(newUsers[i], NpgsqlDbType.Uuid, ct);
-            await w.WriteAsync(index % workspaceSize == 0 ? "owner" : index % 5 == 1 ? "editor" : "viewer", NpgsqlDbType.Text, ct);
+            await w.WriteAsync(i % workspaceSize == 0 ? "owner" : i % 5 == 1 ? "editor" : "viewer", NpgsqlDbType.Text, ct);
         }, ct);
         await tx.CommitAsync(ct);
         users.AddRange(newUsers);
+        userWorkspace.AddRange(wsOf);
         await using var analyze = new NpgsqlCommand("ANALYZE users, workspaces, workspace_memberships", connection);
         await analyze.ExecuteNonQueryAsync(ct);
     }
