@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--summary", required=True)
     ap.add_argument("--command", required=True)
     ap.add_argument("--total-seconds", type=int, default=0)
+    ap.add_argument("--planned", default="")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
@@ -151,6 +152,9 @@ def main():
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     runs_line = ", ".join(f"{n} {s[1]} s (exit {s[0]})" for n, s in status.items())
+    pending = [n for n in a.planned.split() if n not in status]
+    if pending:
+        runs_line += "; not run (yet): " + ", ".join(pending)
     out = [
         "# Benchmark results",
         "",

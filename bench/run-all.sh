@@ -7,6 +7,7 @@
 #   --only NAME[,NAME]   run a subset: refresh, ratelimit, authz, sessions, scaleout (RESULTS.md then lists only those)
 #   --quick              short settings for development (a few minutes in all); the figures are not for RESULTS.md
 #   --no-results         do not rewrite bench/RESULTS.md
+#   --no-build           use the Release builds already there (each driver's run.sh builds otherwise)
 #   anything else        passed to every driver (each ignores options it does not know), e.g. --seconds 8
 # make bench ARGS="--only sessions --quick" passes them through.
 set -euo pipefail
@@ -20,6 +21,7 @@ while [ $# -gt 0 ]; do
     --only=*) only="${1#--only=}"; shift ;;
     --quick) quick=1; shift ;;
     --no-results) write_results=""; shift ;;
+    --no-build) export SENTINEL_BENCH_NO_BUILD=1; shift ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -40,11 +42,11 @@ export DATABASE_URL REDIS_URL
 
 # Settings sized so the whole run stays near 30 minutes on a 2-core box (medians over 3 runs each).
 declare -A settings=(
-  [refresh]="--runs 3 --seconds 8"
-  [ratelimit]="--rounds 3 --seconds 5"
-  [authz]="--runs 3 --seconds 4 --skip-large"
-  [sessions]="--setup-budget-minutes 8"
-  [scaleout]="--runs 3 --seconds 8 --failover-runs 3"
+  [refresh]="--runs 3 --seconds 5"
+  [ratelimit]="--rounds 3 --seconds 3"
+  [authz]="--runs 3 --seconds 3 --skip-large"
+  [sessions]="--setup-budget-minutes 6"
+  [scaleout]="--runs 3 --seconds 5 --failover-runs 3"
 )
 if [ -n "$quick" ]; then
   settings=(
@@ -55,8 +57,16 @@ if [ -n "$quick" ]; then
     [scaleout]="--quick --families 256"
   )
 fi
-order=(refresh ratelimit authz sessions scaleout)
+order=(sessions scaleout refresh ratelimit authz)
 if [ -n "$only" ]; then order=(${only//,/ }); fi
+
+# Build every driver first (Release; the silo and web come with them), so the runs are not interleaved with builds.
+if [ -z "${SENTINEL_BENCH_NO_BUILD:-}" ]; then
+  for name in "${order[@]}"; do
+    dotnet build bench/$name/*.csproj -c Release -nologo -clp:ErrorsOnly -v:q
+  done
+  export SENTINEL_BENCH_NO_BUILD=1
+fi
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
 logs="bench/results/run-$stamp"
@@ -64,6 +74,15 @@ mkdir -p "$logs"
 echo "make bench: ${order[*]} -> $logs/ (started $(date -u '+%Y-%m-%d %H:%M:%S') UTC, ${#order[@]} benchmark(s))"
 declare -A seconds status
 total_start=$(date +%s)
+summary="$logs/summary.tsv"
+: > "$summary"
+command="make bench${only:+ ARGS=\"--only $only\"}"
+if [ -n "$quick" ] || [ ${#extra[@]} -gt 0 ]; then command="bash bench/run-all.sh${only:+ --only $only}${quick:+ --quick}${extra[*]:+ ${extra[*]}}"; fi
+write_results() {
+  [ -n "$write_results" ] || return 0
+  python3 bench/results.py --logs "$logs" --summary "$summary" --command "$command" --total-seconds "$1" \
+    --planned "${order[*]}" --out bench/RESULTS.md
+}
 for name in "${order[@]}"; do
   [ -f "bench/$name/run.sh" ] || { echo "no benchmark bench/$name" >&2; exit 2; }
   echo
@@ -77,16 +96,12 @@ for name in "${order[@]}"; do
   seconds[$name]=$(( $(date +%s) - t0 ))
   status[$name]=$rc
   echo "==== bench/$name: exit $rc after ${seconds[$name]}s"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "${seconds[$name]}" "${settings[$name]:-} ${extra[*]:-}" >> "$summary"
+  # Rewritten after every benchmark, so a run cut short still leaves the figures it has.
+  write_results "$(( $(date +%s) - total_start ))"
 done
 total=$(( $(date +%s) - total_start ))
-
-summary="$logs/summary.tsv"
-: > "$summary"
-for name in "${order[@]}"; do printf '%s\t%s\t%s\t%s\n' "$name" "${status[$name]}" "${seconds[$name]}" "${settings[$name]:-} ${extra[*]:-}" >> "$summary"; done
-command="make bench${only:+ ARGS=\"--only $only\"}"
-if [ -n "$quick" ] || [ ${#extra[@]} -gt 0 ]; then command="bash bench/run-all.sh${only:+ --only $only}${quick:+ --quick}${extra[*]:+ ${extra[*]}}"; fi
 if [ -n "$write_results" ]; then
-  python3 bench/results.py --logs "$logs" --summary "$summary" --command "$command" --total-seconds "$total" --out bench/RESULTS.md
   echo
   echo "bench/RESULTS.md written ($(( total / 60 )) min $(( total % 60 )) s); logs in $logs/"
 fi

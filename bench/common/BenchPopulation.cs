@@ -105,9 +105,20 @@ internal sealed class BenchPopulation(NpgsqlDataSource db, int workspaceSize)
     /// <summary>Activates the user's directory grains (user, workspace) without a session grain.</summary>
     public async Task WarmDirectoryAsync(IGrainFactory grains, int i, CancellationToken ct)
     {
-        var user = await grains.GetGrain<IUserGrain>(users[i]).GetAsync(ct);
-        var member = await grains.GetGrain<IWorkspaceGrain>(WorkspaceOf(i)).GetMemberClaimsAsync(users[i], ct);
-        if (user is null || member.Role is null) throw new InvalidOperationException($"bench user {i} not found in the directory");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var user = await grains.GetGrain<IUserGrain>(users[i]).GetAsync(ct);
+                var member = await grains.GetGrain<IWorkspaceGrain>(WorkspaceOf(i)).GetMemberClaimsAsync(users[i], ct);
+                if (user is null || member.Role is null) throw new InvalidOperationException($"bench user {i} not found in the directory");
+                return;
+            }
+            catch (Exception ex) when (attempt < 5 && ex is TimeoutException or Orleans.Runtime.OrleansException && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(500 * attempt, ct);
+            }
+        }
     }
 
     /// <summary>Starts one refresh family for user <paramref name="i"/> through the session grain, as POST /auth/token does.</summary>
@@ -121,10 +132,11 @@ internal sealed class BenchPopulation(NpgsqlDataSource db, int workspaceSize)
                     new StartFamilyRequest(Guid.NewGuid(), WorkspaceOf(i), null, null, new SessionDevice("127.0.0.1", "bench"), Policy), ct);
                 return decision is SessionDecision.Issued issued ? issued.Tokens : throw new InvalidOperationException($"family refused for bench user {i}: {decision}");
             }
-            catch (Exception ex) when (attempt < 3 && ex is TimeoutException or Orleans.Runtime.OrleansException && !ct.IsCancellationRequested)
+            catch (Exception ex) when (attempt < 5 && ex is TimeoutException or OperationCanceledException or Orleans.Runtime.OrleansException && !ct.IsCancellationRequested)
             {
-                // A busy two-core box may time a call out; a new request id starts a family afresh (at most one extra).
-                await Task.Delay(200, ct);
+                // A busy two-core box may time a call out (the grain bounds its directory reads at 3 s); a new request id
+                // starts a family afresh. A family started by an attempt whose answer was lost is evicted by MaxFamilies.
+                await Task.Delay(500 * attempt, ct);
             }
         }
     }
