@@ -102,6 +102,23 @@ internal sealed class BenchPopulation(NpgsqlDataSource db, int workspaceSize)
         return watch.Elapsed;
     }
 
+    /// <summary>Retries a grain call that timed out on a busy box (up to 5 attempts); the call must be idempotent.</summary>
+    public static async Task RetryAsync(Func<Task> call, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (Exception ex) when (attempt < 5 && ex is TimeoutException or Orleans.Runtime.OrleansException && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(500 * attempt, ct);
+            }
+        }
+    }
+
     /// <summary>Activates the user's directory grains (user, workspace) without a session grain.</summary>
     public async Task WarmDirectoryAsync(IGrainFactory grains, int i, CancellationToken ct)
     {

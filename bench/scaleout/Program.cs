@@ -145,7 +145,10 @@ try
     {
         await EnsureSilosAsync(2);
         var users = Enumerable.Range(0, o.Grains).Select(_ => Guid.NewGuid()).ToArray();
-        await Task.WhenAll(users.Select(u => grains.GetGrain<IUserSessionGrain>(u).DenyTokenAsync(Guid.NewGuid(), DateTimeOffset.UtcNow.AddMinutes(10))));
+        // One denied jti per grain (a retry denies the same one, so each grain holds exactly one).
+        var jtis = users.Select(_ => Guid.NewGuid()).ToArray();
+        await BenchPopulation.ForEachAsync(0, users.Length, 16, i => BenchPopulation.RetryAsync(
+            () => grains.GetGrain<IUserSessionGrain>(users[i]).DenyTokenAsync(jtis[i], DateTimeOffset.UtcNow.AddMinutes(10), ct), ct), ct);
         // Kill the older silo: it holds grains placed before the newer one joined too (and, alternately, the first silo).
         var victim = silos.First(s => !s.HasExited);
         victim.Kill();
