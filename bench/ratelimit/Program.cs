@@ -47,8 +47,13 @@ internal static class Bench
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         try
         {
+            // A signing key of the run's own (the processes run in temporary folders, so keys/ is not theirs to read).
+            var keyPath = Path.Combine(logs.FullName, "private.pem");
+            using (var rsa = System.Security.Cryptography.RSA.Create(2048)) File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var common = new Dictionary<string, string>
             {
+                ["JWT_PRIVATE_KEY_PATH"] = keyPath,
                 ["DATABASE_URL"] = Required("DATABASE_URL"),
                 ["REDIS_URL"] = Required("REDIS_URL"),
                 ["REDIS_TLS_CA_CERT"] = Environment.GetEnvironmentVariable("REDIS_TLS_CA_CERT") ?? "",
