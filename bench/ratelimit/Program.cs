@@ -54,6 +54,7 @@ internal static class Bench
             var common = new Dictionary<string, string>
             {
                 ["JWT_PRIVATE_KEY_PATH"] = keyPath,
+                ["ALLOWED_HOSTS"] = "127.0.0.1,localhost",
                 ["DATABASE_URL"] = Required("DATABASE_URL"),
                 ["REDIS_URL"] = Required("REDIS_URL"),
                 ["REDIS_TLS_CA_CERT"] = Environment.GetEnvironmentVariable("REDIS_TLS_CA_CERT") ?? "",
