@@ -33,8 +33,8 @@ cluster-stop: ## Stop what `make cluster` started (processes, proxy, and the dat
 stress: ## Repeated race tests (RUNS=100)
 	@RUNS=$${RUNS:-100} bash scripts/stress.sh
 
-bench: ## Benchmarks; each prints its figures beside a baseline from the same run (ARGS passed to each)
-	@bash bench/ratelimit/run.sh $(ARGS)
+bench: ## Every benchmark (~30 min), then bench/RESULTS.md; ARGS go to bench/run-all.sh, e.g. ARGS="--only sessions --quick"
+	@bash bench/run-all.sh $(ARGS)
 
 drills: ## Failure drills under load on a local 3-silo, 2-web cluster; table in .test-results/drills.md
 	@bash scripts/drills.sh

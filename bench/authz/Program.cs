@@ -90,6 +90,8 @@ try
         var errors = s.Concat(b).Concat(latency[(name, "sentinel")]).Concat(latency[(name, "sql-baseline")]).Sum(r => r.Errors);
         var perRequest = Requests.ChecksPerRequest(name);
         Console.WriteLine($"{name,-22} {sRps,15:F0} {bRps,10:F0} {sRps / bRps,5:F1}x {sRps * perRequest,20:F0} {sP99,16:F2} ms {bP99,11:F2} ms {errors,7}");
+        // One machine-readable line per scenario for bench/run-all.sh (RESULTS.md).
+        Console.WriteLine($"RESULT bench=authz scenario={name.Replace(' ', '_')} sentinel_rps={sRps:F0} sql_rps={bRps:F0} ratio={sRps / bRps:F2} sentinel_p99_ms={sP99:F2} sql_p99_ms={bP99:F2} errors={errors} runs={options.Runs} seconds={options.Duration.TotalSeconds:F0} concurrency={options.Concurrency}");
         figures[name] = new { sentinel_rps = sRps, baseline_rps = bRps, ratio = sRps / bRps, sentinel_p99_ms_at_rate = sP99, baseline_p99_ms_at_rate = bP99, errors };
     }
 

@@ -19,5 +19,5 @@ BENCH_DB=${SENTINEL_BENCH_DB:-sentinel_bench}
 bash scripts/services.sh createdb "$BENCH_DB" >/dev/null
 DATABASE_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$DATABASE_URL" "$BENCH_DB")
 export DATABASE_URL REDIS_TLS_VERIFY=required SENTINEL_TEST_CONFIGURATION=Release
-dotnet build bench/authz/Sentinel.Bench.Authz.csproj -c Release -nologo -clp:ErrorsOnly -v:q
+[ -n "${SENTINEL_BENCH_NO_BUILD:-}" ] || dotnet build bench/authz/Sentinel.Bench.Authz.csproj -c Release -nologo -clp:ErrorsOnly -v:q
 dotnet bench/authz/bin/Release/net10.0/Sentinel.Bench.Authz.dll "$@"

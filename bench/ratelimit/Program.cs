@@ -47,8 +47,14 @@ internal static class Bench
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         try
         {
+            // A signing key of the run's own (the processes run in temporary folders, so keys/ is not theirs to read).
+            var keyPath = Path.Combine(logs.FullName, "private.pem");
+            using (var rsa = System.Security.Cryptography.RSA.Create(2048)) File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var common = new Dictionary<string, string>
             {
+                ["JWT_PRIVATE_KEY_PATH"] = keyPath,
+                ["ALLOWED_HOSTS"] = "127.0.0.1,localhost",
                 ["DATABASE_URL"] = Required("DATABASE_URL"),
                 ["REDIS_URL"] = Required("REDIS_URL"),
                 ["REDIS_TLS_CA_CERT"] = Environment.GetEnvironmentVariable("REDIS_TLS_CA_CERT") ?? "",
@@ -134,6 +140,10 @@ internal static class Bench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"hot key (b): p99 of other clients {withHot:F2} ms with {o.HotConnections} flooding connections vs {withoutHot:F2} ms with none = {withHot / withoutHot:F2}x (goal <= 2x)"));
             Console.WriteLine($"process logs: {logs.FullName}");
+            double P99(string name) => Median(results[name].Select(x => x.Load.P99Ms));
+            // One machine-readable line for bench/run-all.sh (RESULTS.md).
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"RESULT bench=ratelimit path={o.Path} limiter_rps={Rps("b"):F0} no_limiter_rps={Rps("a"):F0} redis_lua_rps={Rps("c"):F0} ratio_no_limiter={Rps("b") / Rps("a"):F2} ratio_redis_lua={Rps("b") / Rps("c"):F2} limiter_p99_ms={P99("b"):F2} no_limiter_p99_ms={P99("a"):F2} redis_lua_p99_ms={P99("c"):F2} hot_p99_factor={withHot / withoutHot:F2} rounds={o.Rounds} seconds={o.Duration.TotalSeconds:F0} connections={o.Connections}"));
             return 0;
         }
         finally

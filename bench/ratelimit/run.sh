@@ -16,5 +16,5 @@ if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   DATABASE_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/sentinel_bench")))' "$DATABASE_URL")
   export DATABASE_URL REDIS_TLS_VERIFY=required
 fi
-dotnet build bench/ratelimit/Sentinel.Bench.RateLimit.csproj -c Release -nologo -clp:ErrorsOnly -v:q
+[ -n "${SENTINEL_BENCH_NO_BUILD:-}" ] || dotnet build bench/ratelimit/Sentinel.Bench.RateLimit.csproj -c Release -nologo -clp:ErrorsOnly -v:q
 dotnet bench/ratelimit/bin/Release/net10.0/Sentinel.Bench.RateLimit.dll "$@"

@@ -256,7 +256,7 @@ Console.WriteLine($"  {"phase",-44} {"ops/s",8} {"web",7} {"silo",7} {"postgres"
 foreach (var phase in new[] { Middle(baseline), Middle(refresh), grainOnly, me, httpOnly })
     Console.WriteLine($"  {phase.Name,-44} {phase.PerSecond,8:F0} {phase.PerOp(phase.Cpu.Web),7:F2} {phase.PerOp(phase.Cpu.Silo),7:F2} {phase.PerOp(phase.Cpu.Postgres),9:F2} {phase.PerOp(phase.Cpu.Driver),7:F2} {phase.PerOp(phase.Cpu.Other),7:F2} {phase.PerOp(phase.Cpu.Total),7:F2}");
 Console.WriteLine();
-Console.WriteLine($"RESULT refresh_per_second={refreshMedian.ToString("F0", inv)} baseline_per_second={baselineMedian.ToString("F0", inv)} ratio={ratio.ToString("F3", inv)} cpu_ratio={cpuRatio.ToString("F3", inv)}");
+Console.WriteLine($"RESULT refresh_per_second={refreshMedian.ToString("F0", inv)} baseline_per_second={baselineMedian.ToString("F0", inv)} ratio={ratio.ToString("F3", inv)} cpu_ratio={cpuRatio.ToString("F3", inv)} runs={options.Runs} workers={options.Workers} seconds={options.Seconds}");
 return 0;
 
 Phase Middle(List<Phase> phases) => phases.OrderBy(p => p.PerSecond).ElementAt(phases.Count / 2);

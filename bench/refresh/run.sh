@@ -20,5 +20,5 @@ bash scripts/services.sh createdb "$BENCH_DB" >/dev/null
 export DATABASE_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$DATABASE_URL" "$BENCH_DB")
 export REDIS_TLS_VERIFY=required
 export SENTINEL_TEST_CONFIGURATION=Release
-dotnet build bench/refresh -c Release -nologo -clp:ErrorsOnly -v:q
+[ -n "${SENTINEL_BENCH_NO_BUILD:-}" ] || dotnet build bench/refresh -c Release -nologo -clp:ErrorsOnly -v:q
 dotnet bench/refresh/bin/Release/net10.0/Sentinel.Bench.Refresh.dll "$@"

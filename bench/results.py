@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Writes bench/RESULTS.md from the RESULT lines of one `make bench` run (bench/run-all.sh calls it)."""
+import argparse
+import datetime
+import os
+import subprocess
+
+
+def parse(path):
+    """Every `RESULT k=v k=v ...` line of a driver's log, as dicts."""
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("RESULT "):
+                continue
+            fields = {}
+            for token in line[len("RESULT "):].split():
+                if "=" in token:
+                    k, v = token.split("=", 1)
+                    fields[k] = v
+            rows.append(fields)
+    return rows
+
+
+def num(v, fmt="{:,.0f}"):
+    try:
+        return fmt.format(float(v))
+    except (TypeError, ValueError):
+        return "n/a"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--logs", required=True)
+    ap.add_argument("--summary", required=True)
+    ap.add_argument("--command", required=True)
+    ap.add_argument("--total-seconds", type=int, default=0)
+    ap.add_argument("--planned", default="")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+
+    status = {}
+    with open(a.summary, encoding="utf-8") as f:
+        for line in f:
+            name, rc, secs, settings = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
+            status[name] = (rc, secs, settings.strip())
+    results = {name: parse(os.path.join(a.logs, name + ".log")) for name in status}
+
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "unknown"
+
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    with open("/proc/loadavg", encoding="utf-8") as f:
+        load = f.read().split()[:3]
+
+    rows = []
+
+    def row(bench, figure, baseline, ratio, runs, notes):
+        rows.append(f"| {bench} | {figure} | {baseline} | {ratio} | {runs} | {notes} |")
+
+    def missing(name, bench):
+        if name not in status:
+            return
+        rc = status[name][0]
+        row(bench, "not measured", "—", "—", "—", f"bench/{name} exited {rc}; see its log")
+
+    # Refresh throughput vs RS256 signing.
+    r = [x for x in results.get("refresh", []) if "refresh_per_second" in x]
+    if r:
+        x = r[-1]
+        row("refresh throughput (POST /auth/refresh over HTTP, rotation persisted)", f"{num(x['refresh_per_second'])} refreshes/s",
+            f"{num(x['baseline_per_second'])} RS256 signings of the 2-token pair/s, in-process, same key, same concurrency",
+            num(x["ratio"], "{:.3f}"), x.get("runs", "?"),
+            f"goal ≥ 0.35, ceiling 0.5 (a refresh signs 2 tokens); by CPU time per operation {num(x.get('cpu_ratio'), '{:.3f}')}; {x.get('workers', '?')} workers, {x.get('seconds', '?')} s per phase")
+    else:
+        missing("refresh", "refresh throughput")
+
+    # Rate-limited endpoint vs no limiter and vs Redis-Lua.
+    r = [x for x in results.get("ratelimit", []) if x.get("bench") == "ratelimit"]
+    if r:
+        x = r[-1]
+        row(f"rate-limited endpoint (GET {x.get('path')}, grain limiter)", f"{num(x['limiter_rps'])} req/s (p99 {num(x.get('limiter_p99_ms'), '{:.2f}')} ms)",
+            f"no limiter: {num(x['no_limiter_rps'])} req/s (p99 {num(x.get('no_limiter_p99_ms'), '{:.2f}')} ms)", num(x["ratio_no_limiter"], "{:.2f}"), x.get("rounds", "?"),
+            f"goal ≥ 0.8; {x.get('connections')} connections, {x.get('seconds')} s per round")
+        row(f"rate-limited endpoint (GET {x.get('path')}, grain limiter)", f"{num(x['limiter_rps'])} req/s",
+            f"Redis-Lua (INCR+EXPIRE per request): {num(x['redis_lua_rps'])} req/s (p99 {num(x.get('redis_lua_p99_ms'), '{:.2f}')} ms)", num(x["ratio_redis_lua"], "{:.2f}"),
+            x.get("rounds", "?"), f"goal ≥ 1.2; hot-key p99 factor {num(x.get('hot_p99_factor'), '{:.2f}')} (goal ≤ 2)")
+    else:
+        missing("ratelimit", "rate-limited endpoint")
+
+    # Permission checks vs SQL.
+    r = [x for x in results.get("authz", []) if x.get("bench") == "authz"]
+    for x in r:
+        scenario = x.get("scenario", "?").replace("_", " ")
+        row(f"permission check ({scenario}), from workspace-grain memory", f"{num(x['sentinel_rps'])} req/s (p99 {num(x.get('sentinel_p99_ms'), '{:.2f}')} ms at fixed rate)",
+            f"SQL per check: {num(x['sql_rps'])} req/s (p99 {num(x.get('sql_p99_ms'), '{:.2f}')} ms)", num(x["ratio"], "{:.2f}"), x.get("runs", "?"),
+            f"concurrency {x.get('concurrency')}, {x.get('seconds')} s per phase, errors {x.get('errors')}")
+    if not r:
+        missing("authz", "permission check")
+
+    # Memory per session grain: a growth curve.
+    r = [x for x in results.get("sessions", []) if x.get("bench") == "session_memory"]
+    if r:
+        first = r[0]
+        for x in r:
+            growth = float(x["bytes_per_grain"]) / float(first["bytes_per_grain"]) if float(first["bytes_per_grain"]) else float("nan")
+            row(f"memory per active session grain, {int(x['size']):,} active sessions",
+                f"{num(x['bytes_per_grain'])} managed bytes/grain (RSS {num(x.get('rss_bytes_per_grain'))} B/grain)",
+                f"same silo before the session grains (0 activations); {int(first['size']):,}-session figure for the curve",
+                f"{growth:.2f} vs {int(first['size']):,}", x.get("runs", "1"),
+                f"silo heap {num(x.get('managed_mb'), '{:.1f}')} MB managed / {num(x.get('rss_mb'), '{:.1f}')} MB RSS; user+workspace grains {num(x.get('directory_bytes_per_user'))} B/user, excluded")
+    else:
+        missing("sessions", "memory per active session grain")
+
+    # Refresh latency at 1k vs 100k.
+    r = [x for x in results.get("sessions", []) if x.get("bench") == "refresh_latency"]
+    if r:
+        x = r[-1]
+        small, large = int(x["small"]), int(x["large"])
+        note = f"goal ≤ 1.20; open loop {x.get('rate')} req/s, {x.get('seconds')} s per run, synchronous_commit={x.get('synchronous_commit')}; curve p50/p99 ms {x.get('curve', '')}; errors {x.get('errors')}"
+        row(f"refresh latency p50 at {large:,} users", f"{num(x['p50_large_ms'], '{:.2f}')} ms", f"{num(x['p50_small_ms'], '{:.2f}')} ms at {small:,} users",
+            num(x["p50_ratio"], "{:.2f}"), x.get("runs", "?"), note)
+        row(f"refresh latency p99 at {large:,} users", f"{num(x['p99_large_ms'], '{:.2f}')} ms", f"{num(x['p99_small_ms'], '{:.2f}')} ms at {small:,} users",
+            num(x["p99_ratio"], "{:.2f}"), x.get("runs", "?"), "goal ≤ 1.20")
+    else:
+        missing("sessions", "refresh latency 1k vs 100k")
+
+    # Throughput 1 vs 2 silos.
+    r = [x for x in results.get("scaleout", []) if x.get("bench") == "silos"]
+    if r:
+        x = r[-1]
+        row("refresh throughput, 2 silos (same web, same load)", f"{num(x['two_silos_per_second'])} refreshes/s {x.get('two', '')}",
+            f"1 silo: {num(x['one_silo_per_second'])} refreshes/s {x.get('one', '')}", num(x["ratio"], "{:.2f}"), x.get("runs", "?"),
+            f"{x.get('workers')} workers closed loop, {x.get('seconds')} s per phase; on 2 cores a second silo competes with web, driver and PostgreSQL; errors {x.get('errors')}")
+    else:
+        missing("scaleout", "throughput 1 vs 2 silos")
+
+    r = [x for x in results.get("scaleout", []) if x.get("bench") == "failover"]
+    if r:
+        x = r[-1]
+        row("failover window (SIGKILL 1 of 2 silos)", f"{num(x['median_seconds'], '{:.1f}')} s until every grain answers and web is ready", "—", "—", x.get("runs", "?"),
+            f"samples {x.get('samples', '')} s; {x.get('grains')} grains spread over both silos; goal ≤ 5 s")
+    else:
+        missing("scaleout", "failover window")
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    runs_line = ", ".join(f"{n} {s[1]} s (exit {s[0]})" for n, s in status.items())
+    pending = [n for n in a.planned.split() if n not in status]
+    if pending:
+        runs_line += "; not run (yet): " + ", ".join(pending)
+    out = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`bench/run-all.sh`), which regenerates this file. Every figure sits beside a baseline",
+        "measured in the same run, or is a growth curve; see `bench/README.md` for what each benchmark does and how to read it.",
+        "",
+        f"- Date: {now}",
+        f"- Commit: `{commit}`" + (" (with uncommitted changes)" if dirty and dirty != "unknown" else ""),
+        f"- Cores: {os.cpu_count()}; load average at the end: {' '.join(load)} (the machine is shared: absolute figures are noisy, ratios from the same run are what counts)",
+        f"- Command: `{a.command}`",
+        f"- Time: {a.total_seconds // 60} min {a.total_seconds % 60} s in all; {runs_line}",
+        "",
+        "| Benchmark | Figure | Baseline | Ratio | Runs | Notes |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Runs: medians over that many runs (each run measures figure and baseline back to back, in alternating order).",
+        "Memory is one growth per `make bench`: the silo is measured at each size after a full GC; the ratio column there is",
+        "bytes/grain relative to the smallest size (1.00 = flat).",
+        "",
+        "Settings per benchmark:",
+        "",
+        *[f"- `bench/{n}`: `{s[2] or '(defaults)'}`" for n, s in status.items()],
+        "",
+    ]
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
