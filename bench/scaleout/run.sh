@@ -1,23 +1,6 @@
 #!/usr/bin/env bash
 # make bench (scaleout): PostgreSQL and Redis up if needed (stopped again only if this script started them), a database of
 # its own, a Release build, then bench/scaleout. Arguments pass through, e.g. `bash bench/scaleout/run.sh --quick`.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-started=""
-cleanup() {
-  local code=$?
-  for svc in ${started//,/ }; do bash scripts/services.sh stop "$svc" >/dev/null 2>&1 || true; done
-  exit $code
-}
-trap cleanup EXIT INT TERM
-if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
-  start_out=$(bash scripts/services.sh start)
-  started=$(echo "$start_out" | tail -n1 | sed -n 's/^started=//p')
-  set -a; eval "$(bash scripts/services.sh env)"; set +a
-fi
-BENCH_DB=${SENTINEL_BENCH_DB:-sentinel_bench}
-bash scripts/services.sh createdb "$BENCH_DB" >/dev/null
-DATABASE_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$DATABASE_URL" "$BENCH_DB")
-export DATABASE_URL REDIS_TLS_VERIFY=required SENTINEL_TEST_CONFIGURATION=Release
-[ -n "${SENTINEL_BENCH_NO_BUILD:-}" ] || dotnet build bench/scaleout/Sentinel.Bench.ScaleOut.csproj -c Release -nologo -clp:ErrorsOnly -v:q
-dotnet bench/scaleout/bin/Release/net10.0/Sentinel.Bench.ScaleOut.dll "$@"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_main scaleout Sentinel.Bench.ScaleOut.csproj Sentinel.Bench.ScaleOut.dll "$@"
