@@ -101,17 +101,7 @@ public sealed class PanelCluster : IAsyncLifetime
         if (Provider is not null) await Provider.DisposeAsync();
     }
 
-    private static async Task<Guid> ClientAppAsync(string redirectUri)
-    {
-        var id = Guid.NewGuid();
-        await using var db = NpgsqlDataSource.Create(TestConnection.ConnectionString());
-        await using var cmd = db.CreateCommand("INSERT INTO client_apps (id, name, redirect_uris, is_active) VALUES (@id, @name, @uris, true)");
-        cmd.Parameters.AddWithValue("id", id);
-        cmd.Parameters.AddWithValue("name", "Panel test app");
-        cmd.Parameters.AddWithValue("uris", new[] { redirectUri });
-        await cmd.ExecuteNonQueryAsync();
-        return id;
-    }
+    private static Task<Guid> ClientAppAsync(string redirectUri) => TestDatabase.InsertClientAppAsync(redirectUri, "Panel test app");
 
     /// <summary>A person at the provider and a Sentinel user owning a fresh workspace.</summary>
     public async Task<Person> PersonAsync(string name)

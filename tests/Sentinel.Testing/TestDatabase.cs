@@ -26,4 +26,17 @@ public static class TestDatabase
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new InvalidOperationException($"Migrations failed:\n{await output}\n{await errors}");
     }
+
+    /// <summary>An active client app with one redirect URI, written straight to the table (as an operator's SQL would); its id.</summary>
+    public static async Task<Guid> InsertClientAppAsync(string redirectUri, string name)
+    {
+        var id = Guid.NewGuid();
+        await using var db = Npgsql.NpgsqlDataSource.Create(TestConnection.ConnectionString());
+        await using var cmd = db.CreateCommand("INSERT INTO client_apps (id, name, redirect_uris, is_active) VALUES (@id, @name, @uris, true)");
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("name", name);
+        cmd.Parameters.AddWithValue("uris", new[] { redirectUri });
+        await cmd.ExecuteNonQueryAsync();
+        return id;
+    }
 }

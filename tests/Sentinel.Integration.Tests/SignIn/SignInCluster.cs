@@ -95,17 +95,7 @@ public sealed class SignInCluster : IAsyncLifetime
         if (Provider is not null) await Provider.DisposeAsync();
     }
 
-    public static async Task<Guid> ClientAppAsync(string redirectUri)
-    {
-        var id = Guid.NewGuid();
-        await using var db = NpgsqlDataSource.Create(TestConnection.ConnectionString());
-        await using var cmd = db.CreateCommand("INSERT INTO client_apps (id, name, redirect_uris, is_active) VALUES (@id, @name, @uris, true)");
-        cmd.Parameters.AddWithValue("id", id);
-        cmd.Parameters.AddWithValue("name", "E2E app");
-        cmd.Parameters.AddWithValue("uris", new[] { redirectUri });
-        await cmd.ExecuteNonQueryAsync();
-        return id;
-    }
+    public static Task<Guid> ClientAppAsync(string redirectUri) => TestDatabase.InsertClientAppAsync(redirectUri, "E2E app");
 
     /// <summary>A fresh person at the provider (and, with <paramref name="preProvision"/>, a Sentinel user owning a workspace).</summary>
     public async Task<Person> PersonAsync(string name, bool verified = true, bool preProvision = true)
