@@ -235,12 +235,16 @@ run() {
     want=$(awk -v p="$port" '$1 == p {print $2}' <<<"$expected"); got=$(awk -v p="$port" '$1 == p {print $2}' <<<"$actual")
     ((${got:-0} > ${want:-0})) && unexpected=$((unexpected + ${got:-0} - ${want:-0}))
   done
-  local suspicions
+  local suspicions replays
   suspicions=$(cat "$RUN"/silo-*.log 2>/dev/null | grep -ciE 'declared dead|I am being declared dead|voted dead|suspect' || true)
+  # A rotation asked again with the same request id (an edge retry, or the client's retry with its Idempotency-Key
+  # after a reply was lost): the session grain returned the pair it had stored instead of a reuse verdict.
+  replays=$(cat "$RUN"/silo-*.log 2>/dev/null | grep -c 'rotation repeated with the same request id' || true)
   {
     echo
     echo "Membership: Dead rows per silo port (drill-caused expected): $(tr '\n' ' ' <<<"${actual:-none}")(expected: $(tr '\n' ' ' <<<"${expected:-none}"))."
     echo "Healthy silos declared dead: $unexpected. Silo log lines mentioning suspicion or death votes: $suspicions."
+    echo "Rotations whose reply was lost and that a retry collected (same request id, from the silo logs): $replays."
   } | tee -a "$REPORT"
   [ -z "$before_dead" ] || echo "(before the drills: $before_dead)" | tee -a "$REPORT"
   echo "table: $REPORT"

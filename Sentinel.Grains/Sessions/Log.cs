@@ -22,7 +22,7 @@ internal sealed partial class UserSessionGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: family {FamilyId} replayed within the reuse grace window")]
     private static partial void LogGraceReplay(ILogger logger, Guid userId, Guid familyId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: family {FamilyId} rotation retried by the edge; stored result returned")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: family {FamilyId} rotation repeated with the same request id (edge retry or client Idempotency-Key); stored result returned")]
     private static partial void LogEdgeRetry(ILogger logger, Guid userId, Guid familyId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: {Count} famil(y/ies) revoked ({Reason})")]

@@ -42,6 +42,7 @@ public static partial class SessionsEndpoints
         SessionCalls sessions, RateLimitGate limiter, ILoggerFactory loggers, SentinelMetrics metrics)
     {
         var v = new RequestValidator().Required("refresh_token", body.RefreshToken).Length("refresh_token", body.RefreshToken, 0, MaxRefreshTokenLength);
+        var idempotencyKey = RefreshIdempotency.Read(context, v);
         if (v.Failed) return v.Result();
         context.Response.Headers.CacheControl = "no-store";
 
@@ -52,8 +53,9 @@ public static partial class SessionsEndpoints
         if ((await limiter.CheckAsync(context)).Rejection() is { } rejected) return rejected;
         if (token is null || familyId is null) return Invalid();
 
-        // One id for this request and every retry of it by this edge.
-        var request = new RotateRequest(Guid.NewGuid(), familyId.Value, token.Jti, SessionTokens.Device(context), sessionTokens.Policy);
+        // One id for this request and every retry of it: by this edge, or by the client through any edge with the same key.
+        var requestId = idempotencyKey is null ? Guid.NewGuid() : RefreshIdempotency.RequestId(idempotencyKey, token.Jti);
+        var request = new RotateRequest(requestId, familyId.Value, token.Jti, SessionTokens.Device(context), sessionTokens.Policy);
         var decision = await sessions.DecideAsync(token.Subject, (grain, ct) => grain.RotateAsync(request, ct), context.RequestAborted);
         switch (decision)
         {

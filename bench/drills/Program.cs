@@ -225,11 +225,13 @@ async Task<DrillResult> RunDrillAsync(string name, List<Session> reuse, Session?
 
 async Task<RefreshOutcome> RefreshAsync(Session family, Recorder rec, CancellationToken deadline, ConcurrentDictionary<Guid, bool>? ambiguous)
 {
-    // The client's rule: after no response, or a 5xx (no token delivered), send the SAME token again, until it answers
-    // 200 (the family lives) or 401 (lost), or the drill's deadline. A 429 waits its Retry-After.
+    // The client's rule: after no response, or a 5xx (no token delivered), send the SAME token with the SAME
+    // Idempotency-Key again, until it answers 200 (the family lives) or 401 (lost), or the drill's deadline. A 429
+    // waits its Retry-After. The key lets a retry through another replica collect a rotation whose reply was lost.
+    var idempotencyKey = Guid.NewGuid().ToString();
     while (!deadline.IsCancellationRequested)
     {
-        var (status, json, headers) = await rec.SendAsync(http, "refresh", HttpMethod.Post, "/auth/refresh", new { refresh_token = family.Refresh }, null, null);
+        var (status, json, headers) = await rec.SendAsync(http, "refresh", HttpMethod.Post, "/auth/refresh", new { refresh_token = family.Refresh }, null, null, idempotencyKey);
         if (status == 200 && json is { } doc)
         {
             family.Refresh = doc.RootElement.GetProperty("refresh_token").GetString()!;

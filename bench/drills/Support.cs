@@ -92,7 +92,7 @@ internal sealed class Recorder
     public void MarkActionDone() => actionDoneAt = Now;
 
     public async Task<(int Status, JsonDocument? Json, HttpResponseHeaders? Headers)> SendAsync(HttpClient http, string kind, HttpMethod method,
-        string path, object? body, string? bearer, string? serviceKey)
+        string path, object? body, string? bearer, string? serviceKey, string? idempotencyKey = null)
     {
         Interlocked.Increment(ref requests);
         var sentAt = Now - Math.Max(actionAt, 0);
@@ -100,6 +100,7 @@ internal sealed class Recorder
         if (body is not null) request.Content = JsonContent.Create(body);
         if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         if (serviceKey is not null) request.Headers.Add("X-Service-Key", serviceKey);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         try
         {
             using var response = await http.SendAsync(request);

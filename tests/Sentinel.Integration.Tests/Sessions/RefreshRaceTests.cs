@@ -82,6 +82,35 @@ public sealed class RefreshRaceTests(RefreshCluster c) : IClassFixture<RefreshCl
         await RaceAssertions.FiftyParallelRefreshesAsync(http, c.Webs, pair);
     }
 
+    [Fact]
+    public async Task a_refresh_whose_reply_was_lost_on_one_replica_is_recovered_through_the_other_with_the_same_idempotency_key()
+    {
+        var pair = await c.SignInAsync(http);
+        var key = Guid.NewGuid().ToString();
+
+        // Replica 0 rotated the family, but the client never saw the reply (the replica died on the way back).
+        using (var lost = await Flow.RefreshAsync(http, c.Webs[0], pair.Refresh, key)) Assert.Equal(HttpStatusCode.OK, lost.StatusCode);
+
+        // The client's retry lands on replica 1, with the same token and key: the same pair, not a reuse verdict.
+        using var retry = await Flow.RefreshAsync(http, c.Webs[1], pair.Refresh, key);
+        var recovered = await Flow.PairAsync(retry);
+        using var twice = await Flow.RefreshAsync(http, c.Webs[0], pair.Refresh, key);
+        Assert.Equal(recovered, await Flow.PairAsync(twice));
+        foreach (var web in c.Webs)
+        {
+            using var me = await Flow.BearerAsync(http, HttpMethod.Get, new Uri(web, "/users/me"), recovered.Access);
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        }
+        using var next = await Flow.RefreshAsync(http, c.Webs[1], recovered.Refresh);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+
+        // Without the key the same retry is reuse, on either replica, and it revokes the family.
+        var other = await c.SignInAsync(http);
+        using (var lost = await Flow.RefreshAsync(http, c.Webs[0], other.Refresh)) Assert.Equal(HttpStatusCode.OK, lost.StatusCode);
+        using var unkeyed = await Flow.RefreshAsync(http, c.Webs[1], other.Refresh);
+        Assert.Equal(HttpStatusCode.Unauthorized, unkeyed.StatusCode);
+    }
+
     [Theory, MemberData(nameof(RaceRounds)), Trait("Category", "Race")]
     public async Task parallel_refreshes_of_different_families_of_one_user_all_succeed(int round)
     {

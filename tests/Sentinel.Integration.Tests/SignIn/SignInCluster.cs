@@ -181,6 +181,14 @@ public static class Flow
     public static Task<HttpResponseMessage> RefreshAsync(HttpClient http, Uri web, string refresh) =>
         http.PostAsJsonAsync(new Uri(web, "/auth/refresh"), new { refresh_token = refresh });
 
+    /// <summary>A refresh carrying the client's <c>Idempotency-Key</c>, as a client sends it on every attempt of one refresh.</summary>
+    public static async Task<HttpResponseMessage> RefreshAsync(HttpClient http, Uri web, string refresh, string idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(web, "/auth/refresh")) { Content = JsonContent.Create(new { refresh_token = refresh }) };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await http.SendAsync(request);
+    }
+
     public static async Task<HttpResponseMessage> BearerAsync(HttpClient http, HttpMethod method, Uri url, string access)
     {
         using var request = new HttpRequestMessage(method, url);
