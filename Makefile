@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup start stop admin test stress bench drills migrate seed create-admin clean nuke cluster cluster-stop
+.PHONY: help setup start stop admin test stress bench drills docker-check migrate seed create-admin clean nuke cluster cluster-stop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ bench: ## Every benchmark (~30 min), then bench/RESULTS.md; ARGS go to bench/run
 
 drills: ## Failure drills under load on a local 3-silo, 2-web cluster; table in .test-results/drills.md
 	@bash scripts/drills.sh
+
+docker-check: ## Build both images' build stages without Docker, from exactly what their Dockerfiles COPY
+	@bash scripts/docker-check.sh
 
 migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
 	@bash scripts/migrate.sh

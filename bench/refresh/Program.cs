@@ -192,6 +192,11 @@ async Task<Phase> MeasureAsync(string name, Func<int, CancellationToken, Task<lo
     stop.CancelAfter(TimeSpan.FromSeconds(options.Seconds));
     var counts = await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(w => worker(w, stop.Token)));
     var elapsed = watch.Elapsed;
+    // A phase cut short by the hard limit measured nothing: fail loudly rather than print a zero as a figure.
+    if (deadline.IsCancellationRequested)
+        throw new TimeoutException($"bench/refresh: the hard limit ({options.HardLimit.TotalSeconds:F0} s) passed during '{name}' ({elapsed.TotalSeconds:F0} s into it)");
+    if (elapsed > TimeSpan.FromSeconds(options.Seconds * 3))
+        Console.WriteLine($"  note: '{name}' took {elapsed.TotalSeconds:F0} s for a {options.Seconds} s phase (requests in flight when it ended were slow)");
     var ops = counts.Sum();
     return new Phase(name, ops, elapsed, CpuSample.Take(webProcess.Pid, silo.Pid) - cpu);
 }

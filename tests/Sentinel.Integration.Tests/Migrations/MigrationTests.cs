@@ -36,6 +36,16 @@ public sealed class MigrationTests
             // The Orleans provider's query table holds every key it needs, including delete-on-clear.
             await using var keys = db.CreateCommand("SELECT string_agg(querykey, ',' ORDER BY querykey) FROM orleansquery");
             Assert.Equal("ClearStorageKey,DeleteStorageKey,ReadFromStorageKey,WriteToStorageKey", (string?)await keys.ExecuteScalarAsync());
+
+            // Every foreign key has an index led by its column: deleting a referenced row never scans a whole table.
+            await using var unindexed = db.CreateCommand("""
+                SELECT string_agg(c.conrelid::regclass || '.' || a.attname, ', ' ORDER BY c.conrelid::regclass::text, a.attname)
+                FROM pg_constraint c
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                WHERE c.contype = 'f'
+                  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+                """);
+            Assert.Null(await unindexed.ExecuteScalarAsync() as string);
         }
         finally
         {
