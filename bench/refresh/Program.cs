@@ -196,7 +196,7 @@ async Task<Phase> MeasureAsync(string name, Func<int, CancellationToken, Task<lo
     if (deadline.IsCancellationRequested)
         throw new TimeoutException($"bench/refresh: the hard limit ({options.HardLimit.TotalSeconds:F0} s) passed during '{name}' ({elapsed.TotalSeconds:F0} s into it)");
     if (elapsed > TimeSpan.FromSeconds(options.Seconds * 3))
-        Console.WriteLine($"  note: '{name}' took {elapsed.TotalSeconds:F0} s for a {options.Seconds} s phase (requests in flight when it ended were slow)");
+        Console.WriteLine($"  note: '{name}' took {elapsed.TotalSeconds:F0} s for a {options.Seconds} s phase (its workers noticed the end late; per-second figures divide by the real elapsed time)");
     var ops = counts.Sum();
     return new Phase(name, ops, elapsed, CpuSample.Take(webProcess.Pid, silo.Pid) - cpu);
 }
