@@ -5,7 +5,7 @@
 #   scripts/services.sh), behind a local reverse proxy (Caddy or nginx from the system's packages) that listens on ONE
 #   loopback front port and balances round-robin over the web processes, with health checks and failover.
 #
-# Usage: scripts/cluster.sh start | stop | status | restart NAME
+# Usage: scripts/cluster.sh start | stop | status | restart NAME | install-proxy
 #   restart NAME   SIGTERM one process (silo-2, web-1, proxy, ...), start it again with the same settings, and wait
 #                  until it is back (a silo: Active in membership; a web: /health). A rolling restart is a loop of these.
 #
@@ -567,5 +567,6 @@ case ${1:-} in
   restart) cmd_restart "${2:-}" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  install-proxy) find_proxy; echo "$PROXY_BIN" ;; # the proxy binary, installed if missing (the tests use it)
   *) sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
