@@ -99,7 +99,7 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         Assert.True(survivors.Count == 0, $"still running after stop: {string.Join(", ", survivors)}");
         Assert.Empty(Directory.GetFiles(runDir, "*.pid"));
         foreach (var port in webPorts.Prepend(ports.Front))
-            Assert.False(Listening(port), $"port {port} still answers after stop");
+            Assert.False(TestEnvironment.IsListening(port), $"port {port} still answers after stop");
         Directory.Delete(runDir, recursive: true);
     }
 
@@ -128,20 +128,6 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
             return text[(text.LastIndexOf(')') + 2)..][0] != 'Z';
         }
         catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
         {
             return false;
         }
@@ -207,7 +193,7 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
                 var listener = new TcpListener(IPAddress.Loopback, port);
                 listener.Start();
                 listener.Stop();
-                return !Listening(port);
+                return !TestEnvironment.IsListening(port);
             }
             catch (SocketException)
             {

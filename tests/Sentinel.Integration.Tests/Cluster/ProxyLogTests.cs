@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Sentinel.Testing;
 using Xunit;
 
@@ -41,7 +40,7 @@ public sealed class ProxyLogTests : IDisposable
         var secrets = new[] { $"sk_{Guid.NewGuid():N}", $"authz.{Guid.NewGuid():N}", $"bearer.{Guid.NewGuid():N}", $"cookie{Guid.NewGuid():N}" };
         try
         {
-            await ClusterHarness.WaitUntilAsync(() => Task.FromResult(Listening(front)), TimeSpan.FromSeconds(20), "caddy listening", () => "");
+            await ClusterHarness.WaitUntilAsync(() => Task.FromResult(TestEnvironment.IsListening(front)), TimeSpan.FromSeconds(20), "caddy listening", () => "");
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
             using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{front}/permissions/check")
             {
@@ -83,20 +82,6 @@ public sealed class ProxyLogTests : IDisposable
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"cluster.sh install-proxy: {await errors}");
         return (await output).Trim();
-    }
-
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public void Dispose() => run.Delete(recursive: true);
