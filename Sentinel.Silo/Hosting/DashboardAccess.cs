@@ -127,12 +127,12 @@ public sealed partial class DashboardAccess
         return new DashboardDecision.Allow(userId);
     }
 
-    /// <summary>Everything on the dashboard's port but <c>/health</c> passes the gate.</summary>
+    /// <summary>Everything on the dashboard's port but <c>/health</c> and <c>/metrics</c> (network-limited) passes the gate.</summary>
     public static IApplicationBuilder UseDashboardAccess(IApplicationBuilder app, DashboardAccessSettings settings)
     {
         return app.Use(async (context, next) =>
         {
-            if (context.Request.Path.Equals("/health", StringComparison.Ordinal))
+            if (context.Request.Path.Equals("/health", StringComparison.Ordinal) || context.Request.Path.Equals("/metrics", StringComparison.Ordinal))
             {
                 await next(context);
                 return;

@@ -1,5 +1,6 @@
 using System.Net;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Storage;
@@ -80,6 +81,8 @@ public static class SiloHostingExtensions
         }
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // The silo side of the Orleans meter (activations, grain calls, messaging, storage) at /metrics.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("Microsoft.Orleans").AddPrometheusExporter());
 
         var dashboardHost = IPAddress.Parse(settings.DashboardHost);
         builder.WebHost.ConfigureKestrel(k =>
@@ -96,6 +99,12 @@ public static class SiloHostingExtensions
         if (settings.DashboardPort > 0)
             DashboardAccess.UseDashboardAccess(app, app.Services.GetRequiredService<DashboardAccessSettings>());
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        // Scraped by Prometheus, not by a signed-in admin: outside the dashboard's gate, limited by network instead.
+        var metricsNetworks = MetricsNetworks.Parse(settings.MetricsAllowedNetworks);
+        app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
+            MetricsNetworks.Allows(metricsNetworks, context.HttpContext.Connection.RemoteIpAddress)
+                ? await next(context)
+                : Results.Json(new { detail = "Forbidden", code = "metrics_forbidden" }, statusCode: StatusCodes.Status403Forbidden));
         if (settings.DashboardPort > 0)
             app.MapOrleansDashboard();
         return app;

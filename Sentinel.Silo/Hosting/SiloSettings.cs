@@ -45,6 +45,10 @@ public sealed class SiloSettings
     /// <summary><c>DASHBOARD_HOST</c>: bind address of the dashboard. Default: 127.0.0.1.</summary>
     public string DashboardHost { get; set; } = "127.0.0.1";
 
+    /// <summary><c>METRICS_ALLOWED_NETWORKS</c>: CIDRs allowed to scrape <c>/metrics</c> on the dashboard's port. Default: empty
+    /// = whoever reaches that port (<c>DASHBOARD_HOST</c> is loopback by default).</summary>
+    public string MetricsAllowedNetworks { get; set; } = "";
+
     /// <summary><c>DEBUG</c>. Default: false.</summary>
     public bool Debug { get; set; }
 
@@ -64,6 +68,7 @@ public sealed class SiloSettings
         s.ListenOnAny = Bool(c, "SILO_LISTEN_ANY", s.ListenOnAny);
         s.DashboardPort = Int(c, "DASHBOARD_PORT", s.DashboardPort);
         s.DashboardHost = c["DASHBOARD_HOST"] ?? s.DashboardHost;
+        s.MetricsAllowedNetworks = c["METRICS_ALLOWED_NETWORKS"] ?? s.MetricsAllowedNetworks;
         s.Debug = Bool(c, "DEBUG", s.Debug);
         return s;
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using System.Net;
 using OpenTelemetry.Metrics;
+using Sentinel.Configuration;
 
 namespace Sentinel.Web.Observability;
 
@@ -69,17 +69,14 @@ public static class MetricsSetup
     /// <summary><c>/metrics</c>, not rate-limited; restricted to <c>METRICS_ALLOWED_NETWORKS</c> when set.</summary>
     public static IEndpointRouteBuilder MapSentinelMetrics(this IEndpointRouteBuilder app, Hardening.SecuritySettings security)
     {
-        var networks = security.MetricsAllowedNetworks.Select(IPNetwork.Parse).ToArray();
+        var networks = MetricsNetworks.Parse(string.Join(',', security.MetricsAllowedNetworks));
         var endpoint = app.MapPrometheusScrapingEndpoint("/metrics");
         if (networks.Length > 0)
         {
             endpoint.AddEndpointFilter(async (context, next) =>
-            {
-                var ip = context.HttpContext.Connection.RemoteIpAddress;
-                if (ip is null || !networks.Any(n => n.Contains(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)))
-                    return Errors.ApiErrors.Result(403, "Forbidden", "metrics_forbidden");
-                return await next(context);
-            });
+                MetricsNetworks.Allows(networks, context.HttpContext.Connection.RemoteIpAddress)
+                    ? await next(context)
+                    : Errors.ApiErrors.Result(403, "Forbidden", "metrics_forbidden"));
         }
         return app;
     }

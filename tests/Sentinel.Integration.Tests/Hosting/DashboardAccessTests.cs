@@ -30,6 +30,7 @@ public sealed class DashboardSilo : IAsyncLifetime
             ["DASHBOARD_HOST"] = "127.0.0.1",
             ["BASE_URL"] = TestTokens.Issuer,
             ["ADMIN_URL"] = AdminUrl,
+            ["METRICS_ALLOWED_NETWORKS"] = "127.0.0.0/8, ::1/128",
         });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(http, new Uri(Dashboard, "/health"), HttpStatusCode.OK),
@@ -113,6 +114,18 @@ public sealed class DashboardAccessTests(DashboardSilo s) : IClassFixture<Dashbo
     {
         using var response = await GetAsync("/health", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task the_silo_serves_its_own_orleans_metrics_to_an_allowed_network_without_a_cookie()
+    {
+        await s.UserAsync(isAdmin: false); // at least one grain call and activation on this silo
+
+        using var response = await GetAsync("/metrics", null, accept: "text/plain");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
+        // Silo-side instruments of the Orleans meter: activations held by this silo, not the client's view.
+        Assert.Contains("orleans_catalog_activation", body, StringComparison.Ordinal);
     }
 
     [Fact]
