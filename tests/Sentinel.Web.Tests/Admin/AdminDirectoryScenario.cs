@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Sentinel.Grains.Directory;
 using Sentinel.Testing;
 using Xunit;
@@ -20,17 +19,7 @@ public sealed class AdminDirectoryScenario(SentinelWebApplication app)
         return (result.Value!, AdminToken(result.Value!));
     }
 
-    public static string AdminToken(UserProfile user) => TestTokens.Sign(new JsonObject
-    {
-        ["iss"] = TestTokens.Issuer,
-        ["sub"] = user.Id.ToString(),
-        ["aud"] = "sentinel:admin",
-        ["type"] = "admin_access",
-        ["jti"] = Guid.NewGuid().ToString(),
-        ["email"] = user.Email,
-        ["name"] = user.Name,
-        ["admin"] = true,
-    }, TimeSpan.FromMinutes(60));
+    public static string AdminToken(UserProfile user) => AdminScenario.CookieFor(user);
 
     /// <summary>Sends with the cookie (when given) and, unless <paramref name="csrf"/> is false, <c>X-Requested-With</c>.</summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? cookie, object? body = null, bool csrf = true,
