@@ -106,6 +106,13 @@ public static class BootstrapCommands
         var workspace = grains.GetGrain<IWorkspaceGrain>(workspaceId.Value);
         // Acting as a platform admin: the seeder is an operator's tool, and it may have to restore alice's own role.
         var actor = Actor.Admin(alice.Id);
+        // The name the demo page lists (an older seeder called it "Demo").
+        if (await workspace.GetAsync() is { } existing && existing.Name != DemoWorkspaceName)
+        {
+            var renamed = await workspace.UpdateAsync(actor, DemoWorkspaceName, null, descriptionSet: false);
+            if (!renamed.IsOk) return Fail($"could not rename workspace '{DemoWorkspaceSlug}': {renamed.Error}");
+            Change($"changed workspace '{DemoWorkspaceSlug}': name \"{existing.Name}\" to \"{DemoWorkspaceName}\"");
+        }
         if (!await EnsureRoleAsync(workspace, actor, alice.Id, "alice@example.com", WorkspaceRole.Owner, Change)) return 1;
         if (!await EnsureRoleAsync(workspace, actor, bob.Id, "bob@example.com", WorkspaceRole.Viewer, Change)) return 1;
 

@@ -65,16 +65,21 @@ public sealed partial class BootstrapCommandTests
             var identity = await grains.GetGrain<IServiceKeyGrain>(ServiceKeys.Hash(key)).ResolveAsync();
             Assert.NotNull(identity);
 
-            // A role changed since (bob as an editor, what the old second seeder made him) is put back, and said so.
+            // What the old second seeder made (bob an editor, the workspace "Demo") is put back, and said so.
             var aliceId = members.Single(m => m.Email == "alice@example.com").UserId;
             var bobId = members.Single(m => m.Email == "bob@example.com").UserId;
-            var changed = await grains.GetGrain<IWorkspaceGrain>(demoId.Value).ChangeRoleAsync(Actor.Admin(aliceId), bobId, WorkspaceRole.Editor);
+            var workspace = grains.GetGrain<IWorkspaceGrain>(demoId.Value);
+            var changed = await workspace.ChangeRoleAsync(Actor.Admin(aliceId), bobId, WorkspaceRole.Editor);
             Assert.True(changed.IsOk, changed.Error?.ToString());
+            var renamed = await workspace.UpdateAsync(Actor.Admin(aliceId), "Demo", null, descriptionSet: false);
+            Assert.True(renamed.IsOk, renamed.Error?.ToString());
             var third = await RunAsync("Web", cluster.BaseEnvironment(), "seed");
             Assert.True(third.ExitCode == 0, third.Output);
             Assert.Contains("changed membership: bob@example.com from editor to viewer", third.Output, StringComparison.Ordinal);
+            Assert.Contains("changed workspace 'demo': name \"Demo\" to \"Demo workspace\"", third.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("sk_", third.Output, StringComparison.Ordinal);
             Assert.Contains(await query.ListMembersAsync(demoId.Value, null, null), m => m.Email == "bob@example.com" && m.Role == WorkspaceRole.Viewer);
+            Assert.Equal("Demo workspace", (await workspace.GetAsync())!.Name);
         }
         finally
         {
