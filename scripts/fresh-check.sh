@@ -13,7 +13,8 @@
 #      the packaged daemon stopped), and this checkout's databases started again if they were running.
 #
 # Its output ends with the count line of that `make test` ("N passed, N failed", on stdout; the rest is on stderr), and
-# it exits with make test's status (1 when make test passed but putting something back failed; 2 when it refuses).
+# it exits with make test's status (make's: 0, or 2 when a test failed; 1 when make test passed but putting something
+# back failed). A refusal exits 2 before anything is done, and says so.
 # make test's whole output is kept in .test-results/fresh-check.log.
 #
 # Usage: scripts/fresh-check.sh [--dry-run]

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Xunit;
 
-namespace Sentinel.Testing.Tests;
+namespace Sentinel.Testing.Tests.Scripts;
 
 /// <summary>
 /// The scripts that install a tool on demand and hand back its path (<c>scripts/cluster.sh install-proxy</c>,
