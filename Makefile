@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup start stop admin test stress bench drills docker-check migrate seed create-admin clean nuke cluster cluster-stop
+.PHONY: help setup start stop admin test fresh-check stress bench drills docker-check migrate seed create-admin clean nuke cluster cluster-stop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ admin: ## Make sure Web is up and print the admin panel's URL
 
 test: ## Bring up the databases, build, run every test project, print "N passed, N failed"
 	@bash scripts/test.sh
+
+fresh-check: ## As root, not in CI: remove what the project installs, run make test from a fresh clone of HEAD, put it all back (ARGS=--dry-run)
+	@bash scripts/fresh-check.sh $(ARGS)
 
 cluster: ## N silos + M web behind a local proxy on one port: make cluster SILOS=3 WEB=2 (:9003, or :9080 if taken)
 	@SILOS=$(or $(SILOS),3) WEB=$(or $(WEB),2) bash scripts/cluster.sh start
@@ -45,8 +48,8 @@ docker-check: ## Build both images' build stages without Docker, from exactly wh
 migrate: ## Apply migrations to DATABASE_URL (or the local database) and exit
 	@bash scripts/migrate.sh
 
-seed: ## Demo data: users alice/bob/admin, workspace "demo", the /demo client app, a service app (key printed once); idempotent
-	@bash scripts/seed.sh
+seed: ## Demo data, through the cluster of make start (started if down): alice owner, bob viewer of "demo", the /demo client app, a service app (key printed once); idempotent
+	@curl -fsS http://127.0.0.1:$${SERVICE_PORT:-9003}/health >/dev/null 2>&1 || bash scripts/start.sh --background
 	@bash scripts/bootstrap.sh seed
 
 create-admin: ## Pre-provision an admin: make create-admin EMAIL=person@example.com

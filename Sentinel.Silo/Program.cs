@@ -29,16 +29,6 @@ if (args.Contains("migrate"))
     return 0;
 }
 
-// `Sentinel.Silo seed`: migrations, then idempotent development data for a local sign-in (make seed).
-if (args.Contains("seed"))
-{
-    using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
-    var database = DatabaseUrl.Parse(settings.DatabaseUrl, settings.DatabaseCaCert);
-    await new MigrationRunner(database.ConnectionString, loggers.CreateLogger("migrate")).RunAsync(CancellationToken.None);
-    Console.WriteLine(await Sentinel.Silo.Seeding.DevSeed.RunAsync(database.ConnectionString, builder.Configuration["BASE_URL"] ?? "http://localhost:9003", CancellationToken.None));
-    return 0;
-}
-
 // The production checklist, silo side: fatal when DEBUG=false, a warning otherwise.
 var checklist = SiloStartupChecks.Run(settings, builder.Configuration);
 if (checklist.Count > 0 && !settings.Debug)

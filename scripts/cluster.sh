@@ -6,6 +6,7 @@
 #   loopback front port and balances round-robin over the web processes, with health checks and failover.
 #
 # Usage: scripts/cluster.sh start | stop | status | restart NAME | install-proxy
+#   install-proxy  install the proxy if missing (progress on stderr) and print its binary's path: stdout is that path only
 #   restart NAME   SIGTERM one process (silo-2, web-1, proxy, ...), start it again with the same settings, and wait
 #                  until it is back (a silo: Active in membership; a web: /health). A rolling restart is a loop of these.
 #
@@ -31,6 +32,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd -P)
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 RUN=${CLUSTER_RUN_DIR:-$REPO/.run/cluster}
 mkdir -p "$RUN"
@@ -213,42 +216,25 @@ cmd_status() {
 }
 
 # ------------------------------------------------------------------------------------------------ proxy
-find_proxy() {
+find_proxy() { # sets PROXY (caddy | nginx) and PROXY_BIN, installing the package if missing (progress on stderr)
   local want=${CLUSTER_PROXY:-auto}
   case $want in
-    caddy | nginx)
-      command -v "$want" >/dev/null 2>&1 || install_package "$want"
-      PROXY=$want
-      ;;
+    caddy | nginx) PROXY=$want ;;
     auto)
-      if command -v caddy >/dev/null 2>&1; then PROXY=caddy
-      elif command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then PROXY=nginx
-      else install_package caddy; PROXY=caddy
+      if ! tool_missing caddy; then PROXY=caddy
+      elif ! tool_missing nginx; then PROXY=nginx
+      else PROXY=caddy
       fi
       ;;
     *) die "CLUSTER_PROXY must be caddy, nginx or auto" ;;
   esac
-  if [ "$PROXY" = nginx ]; then PROXY_BIN=$(command -v nginx || echo /usr/sbin/nginx); else PROXY_BIN=$(command -v caddy); fi
-}
-
-install_package() {
-  local pkg=$1
-  local -a sudo=()
-  command -v apt-get >/dev/null 2>&1 || die "$pkg is missing and apt-get is not available; install caddy or nginx"
-  if [ "$(id -u)" != 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n)
-    else die "$pkg is missing. Run as root: apt-get update && apt-get install -y $pkg"
-    fi
+  if tool_missing "$PROXY"; then
+    log "==> installing $PROXY (apt-get)"
+    apt_install "$PROXY"
+    stop_packaged_service "$PROXY"
   fi
-  echo "==> installing $pkg (apt-get)"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$pkg" >/dev/null 2>&1 || {
-    "${sudo[@]}" apt-get update >/dev/null 2>&1 || true
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$pkg" >/dev/null ||
-      die "apt-get install $pkg failed"
-  }
-  # Debian may start the packaged service on :80/:443; ours runs from its own config on the front port only.
-  "${sudo[@]}" service "$pkg" stop >/dev/null 2>&1 || true
-  command -v "$pkg" >/dev/null 2>&1 || [ -x "/usr/sbin/$pkg" ] || die "$pkg still not found after apt-get install"
+  # The path from `command -v` after the install: nothing an installer printed can end up in it.
+  PROXY_BIN=$(tool_path "$PROXY") || die "$PROXY still not found after apt-get install"
 }
 
 # The config templates live in scripts/cluster-proxy/; their @…@ placeholders are filled in here.
@@ -567,6 +553,7 @@ case ${1:-} in
   restart) cmd_restart "${2:-}" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  install-proxy) find_proxy; echo "$PROXY_BIN" ;; # the proxy binary, installed if missing (the tests use it)
+  # The proxy's binary, installed if missing (the tests use it): stdout is exactly its absolute path, one line.
+  install-proxy) find_proxy; printf '%s\n' "$PROXY_BIN" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -143,7 +143,7 @@ load_env() {
 
 # ------------------------------------------------------------------------- install
 cmd_install() {
-  local pkgs=() sudo=()
+  local pkgs=()
   find_pg_bin || pkgs+=(postgresql)
   have_redis || pkgs+=(redis-server)
   command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
@@ -151,14 +151,10 @@ cmd_install() {
     return 0
   fi
   apt_install "${pkgs[@]}"
-  sudo=("${APT_SUDO[@]}")
   # Debian starts its own services on 5432/6379 after install; ours run on $PG_PORT/$REDIS_PORT.
   local p
   for p in "${pkgs[@]}"; do
-    case $p in
-      postgresql) "${sudo[@]}" service postgresql stop >/dev/null 2>&1 || true ;;
-      redis-server) "${sudo[@]}" service redis-server stop >/dev/null 2>&1 || true ;;
-    esac
+    case $p in postgresql | redis-server) stop_packaged_service "$p" ;; esac
   done
   find_pg_bin || die "PostgreSQL server binaries still not found after install"
   have_redis || die "redis-server/redis-cli still not found after install"

@@ -54,11 +54,8 @@ ensure_deps() {
   if ((major < 20 || (major == 20 && minor < 18))); then
     die "node $(node -p 'process.versions.node') is too old: oidc-provider 9 needs 20.18 or later (22 LTS preferred)"
   fi
-  # npm ci when node_modules is missing or older than the lock file.
-  if [[ ! -f $APP/node_modules/.package-lock.json || $APP/package-lock.json -nt $APP/node_modules/.package-lock.json ]]; then
-    log "==> npm ci ($APP)"
-    (cd "$APP" && npm ci --no-audit --no-fund --loglevel=error >&2)
-  fi
+  # npm ci when node_modules is missing or older than the lock file (progress on stderr).
+  bash scripts/node-modules.sh "$APP" >&2
 }
 
 start() {

@@ -35,10 +35,9 @@ export DATABASE_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys
 export REDIS_TLS_VERIFY=required
 export SENTINEL_TEST_CONFIGURATION=$CONFIGURATION
 
-# The browser tests (tests/Sentinel.Browser.Tests) drive the system's Chromium; install it when missing.
+# The browser tests (tests/Sentinel.Browser.Tests) drive the system's Chromium, which they install themselves when it is
+# missing (scripts/browser.sh path), as every test installs the tool it needs: no test relies on an earlier one.
 # Playwright is told never to download a browser of its own.
-echo "==> browser"
-bash scripts/browser.sh install
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export SENTINEL_TEST_RESULTS=$RESULTS
 

@@ -8,15 +8,13 @@ using Xunit;
 namespace Sentinel.Browser.Tests;
 
 /// <summary>
-/// Headless Chromium from the system's package (<c>/usr/bin/chromium</c>, installed by <c>scripts/browser.sh</c>),
-/// driven by Playwright with a fresh user-data directory. Playwright never downloads a browser here.
+/// Headless Chromium from the system's package (installed by <c>scripts/browser.sh path</c> when missing, whose stdout
+/// is its path), driven by Playwright with a fresh user-data directory. Playwright never downloads a browser here.
 /// Every document the browser loads reports which screen it shows (<c>data-screen</c>) the moment that element is in
 /// the DOM, before any paint, so a test can prove the sign-in screen never appeared.
 /// </summary>
 public sealed class PanelBrowser : IAsyncDisposable
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
     private static readonly string[] ChromiumArgs =
     [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -61,13 +59,13 @@ public sealed class PanelBrowser : IAsyncDisposable
 
     public static async Task<PanelBrowser> LaunchAsync()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: run `bash scripts/browser.sh install` (make test does).");
+        var chromium = await TestEnvironment.ChromiumPathAsync();
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         var playwright = await Playwright.CreateAsync();
         var userData = Directory.CreateTempSubdirectory("sentinel-chromium-").FullName;
         var context = await playwright.Chromium.LaunchPersistentContextAsync(userData, new BrowserTypeLaunchPersistentContextOptions
         {
-            ExecutablePath = ChromiumPath,
+            ExecutablePath = chromium,
             Headless = true,
             Args = ChromiumArgs,
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -62,6 +64,82 @@ public static class TestEnvironment
         {
             return false;
         }
+    }
+
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> ToolPaths = new();
+
+    /// <summary>
+    /// The system's Chromium for the browser tests, installed by <c>scripts/browser.sh path</c> if missing: a test that
+    /// needs it asks for it here, so no test depends on what <c>make test</c> or an earlier test installed.
+    /// </summary>
+    public static Task<string> ChromiumPathAsync() => ToolPathOnceAsync("browser.sh", "path");
+
+    /// <summary>The local cluster's proxy binary (<c>caddy</c> or <c>nginx</c>), installed by <c>scripts/cluster.sh install-proxy</c> if missing.</summary>
+    public static Task<string> ProxyPathAsync(string proxy) =>
+        ToolPathOnceAsync("cluster.sh", "install-proxy", new Dictionary<string, string> { ["CLUSTER_PROXY"] = proxy });
+
+    /// <summary>
+    /// Runs a project script that installs a tool if missing and prints its path (<paramref name="script"/> in
+    /// <c>scripts/</c>). The contract: progress goes to stderr, stdout is exactly one line, the absolute path of an existing
+    /// file. Anything else fails here, with both streams, rather than handing <c>Process.Start</c> a mixed string.
+    /// </summary>
+    public static async Task<string> ToolPathAsync(string script, string verb, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var (exitCode, stdout, stderr) = await RunScriptAsync(script, [verb], environment, TimeSpan.FromMinutes(20));
+        var where = $"scripts/{script} {verb}";
+        if (exitCode != 0) throw new InvalidOperationException($"{where} exited {exitCode}:\n{stderr}\n{stdout}");
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length != 1 || !Path.IsPathFullyQualified(lines[0]) || !File.Exists(lines[0]))
+            throw new InvalidOperationException($"{where} must print exactly one absolute path of an existing file on stdout; it printed:\n{stdout}\nstderr:\n{stderr}");
+        return lines[0];
+    }
+
+    /// <summary>
+    /// <c>npm ci</c> in a folder of the repository (e.g. <c>tests/fixtures/jose-verify</c>) when its <c>node_modules</c> is
+    /// missing or older than its lock file, through <c>scripts/node-modules.sh</c> (one install per folder at a time, across
+    /// processes).
+    /// </summary>
+    public static async Task EnsureNodeModulesAsync(string directory)
+    {
+        var (exitCode, stdout, stderr) = await RunScriptAsync("node-modules.sh", [directory], null, TimeSpan.FromMinutes(10));
+        if (exitCode != 0) throw new InvalidOperationException($"scripts/node-modules.sh {directory} exited {exitCode}:\n{stderr}\n{stdout}");
+    }
+
+    private static Task<string> ToolPathOnceAsync(string script, string verb, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var key = $"{script} {verb} {string.Join(",", (environment ?? new Dictionary<string, string>()).Select(kv => $"{kv.Key}={kv.Value}"))}";
+        var lazy = ToolPaths.GetOrAdd(key, _ => new Lazy<Task<string>>(() => ToolPathAsync(script, verb, environment)));
+        var task = lazy.Value;
+        // A failed install is retried by the next caller instead of failing every later test with the same exception.
+        if (task.IsFaulted) ToolPaths.TryRemove(new KeyValuePair<string, Lazy<Task<string>>>(key, lazy));
+        return task;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(string script, string[] args, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "scripts", script), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoRoot,
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start bash for scripts/{script}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"scripts/{script} {string.Join(' ', args)} did not finish within {timeout}:\n{await stderr}");
+        }
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     private static string FindRepoRoot()

@@ -45,6 +45,8 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         var pids = new List<int>();
         var watch = Stopwatch.StartNew();
 
+        // The proxy (Caddy, else nginx, else Caddy installed) is the test's own to install, outside start's time budget.
+        output.WriteLine($"proxy: {await TestEnvironment.ProxyPathAsync("auto")}");
         try
         {
             var start = await RunClusterScriptAsync("start", environment, TimeSpan.FromSeconds(100));

@@ -18,7 +18,8 @@ public sealed class ProxyLogTests : IDisposable
     [Fact]
     public async Task the_proxy_logs_a_failed_request_without_its_service_key_tokens_or_cookies()
     {
-        var caddy = await InstallProxyAsync();
+        // Caddy from the system's packages, installed by the cluster script if missing; its path is the script's whole stdout.
+        var caddy = await TestEnvironment.ProxyPathAsync("caddy");
         var front = TestEnvironment.FreePort();
         var template = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepoRoot, "scripts", "cluster-proxy", "Caddyfile"));
         var config = Path.Combine(run.FullName, "Caddyfile");
@@ -64,24 +65,6 @@ public sealed class ProxyLogTests : IDisposable
         Assert.Contains("/permissions/check", log, StringComparison.Ordinal);
         Assert.Contains("\"X-Service-Key\":\"REDACTED\"", log, StringComparison.Ordinal);
         foreach (var secret in secrets) Assert.DoesNotContain(secret, log, StringComparison.Ordinal);
-    }
-
-    /// <summary>Caddy from the system's packages, installed by the cluster script if missing.</summary>
-    private static async Task<string> InstallProxyAsync()
-    {
-        var start = new ProcessStartInfo("bash", [Path.Combine(TestEnvironment.RepoRoot, "scripts", "cluster.sh"), "install-proxy"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["CLUSTER_PROXY"] = "caddy";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"cluster.sh install-proxy: {await errors}");
-        return (await output).Trim();
     }
 
     public void Dispose() => run.Delete(recursive: true);

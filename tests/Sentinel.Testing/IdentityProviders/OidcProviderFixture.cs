@@ -63,7 +63,6 @@ public sealed class OidcProviderOptions
 /// </summary>
 public class OidcProviderFixture : IAsyncLifetime, IAsyncDisposable
 {
-    private static readonly SemaphoreSlim NpmLock = new(1, 1);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly OidcProviderOptions options;
@@ -327,66 +326,9 @@ public class OidcProviderFixture : IAsyncLifetime, IAsyncDisposable
         lock (output) output.AppendLine(line);
     }
 
-    /// <summary>npm ci, once per machine and lock file: guarded in-process and across test processes.</summary>
-    public static async Task EnsureNodeModulesAsync(CancellationToken cancellationToken = default)
-    {
-        await NpmLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (NodeModulesCurrent()) return;
-            await using var crossProcess = await AcquireFileLockAsync(Path.Combine(Path.GetTempPath(), "sentinel-oidc-provider-npm-ci.lock"), cancellationToken);
-            if (NodeModulesCurrent()) return;
-            var info = new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            {
-                WorkingDirectory = AppDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            Process npmProcess;
-            try
-            {
-                npmProcess = Process.Start(info) ?? throw new InvalidOperationException("Could not start npm.");
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                throw new InvalidOperationException("`npm` was not found: install Node.js 20.18 or later with npm.", e);
-            }
-            using var npm = npmProcess;
-            var stdout = npm.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = npm.StandardError.ReadToEndAsync(cancellationToken);
-            await npm.WaitForExitAsync(cancellationToken);
-            if (npm.ExitCode != 0)
-                throw new InvalidOperationException($"npm ci failed in {AppDirectory} ({npm.ExitCode}):\n{await stdout}\n{await stderr}");
-        }
-        finally
-        {
-            NpmLock.Release();
-        }
-    }
-
-    private static bool NodeModulesCurrent()
-    {
-        var installed = Path.Combine(AppDirectory, "node_modules", ".package-lock.json");
-        return File.Exists(installed) && File.GetLastWriteTimeUtc(installed) >= File.GetLastWriteTimeUtc(Path.Combine(AppDirectory, "package-lock.json"));
-    }
-
-    private static async Task<FileStream> AcquireFileLockAsync(string path, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (true)
-        {
-            try
-            {
-                // FileShare.None takes an exclusive advisory lock on Unix; the file itself stays (deleting it would race).
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(250, cancellationToken);
-            }
-        }
-    }
+    /// <summary>npm ci when node_modules is missing or stale, through <c>scripts/node-modules.sh</c> (locked across processes).</summary>
+    public static Task EnsureNodeModulesAsync(CancellationToken cancellationToken = default) =>
+        TestEnvironment.EnsureNodeModulesAsync(AppDirectory);
 
     public async ValueTask DisposeAsync()
     {

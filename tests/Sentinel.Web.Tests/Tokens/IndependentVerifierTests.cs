@@ -89,8 +89,7 @@ public sealed class IndependentVerifierTests(SentinelWebApplication app)
     internal static async Task<(int ExitCode, string Output)> JoseAsync(string jwksPath, string token, string audience)
     {
         var dir = Path.Combine(TestEnvironment.RepoRoot, "tests", "fixtures", "jose-verify");
-        if (!Directory.Exists(Path.Combine(dir, "node_modules", "jose")))
-            await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], dir);
+        await TestEnvironment.EnsureNodeModulesAsync(dir);
         return await RunAsync("node", ["verify.mjs", jwksPath, token, TestTokens.Issuer, audience], dir);
     }
 
