@@ -26,12 +26,15 @@ internal sealed class CorsOriginsGrain(NpgsqlDataSource database, TimeProvider t
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
                 if (!reader.IsDBNull(0) && CorsOriginSet.OriginOf(reader.GetString(0)) is { } origin) origins.Add(origin);
-        // Service apps' origins are taken verbatim (§1.5).
+        // Service apps' origins are taken verbatim (§1.5), except the opaque origin "null": a row saved before the admin API
+        // refused it must not allow every sandboxed iframe and file: page (issue 23).
         await using (var cmd = database.CreateCommand("SELECT unnest(allowed_origins) FROM service_apps WHERE is_active"))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
-                if (!reader.IsDBNull(0) && reader.GetString(0) is { Length: > 0 } origin) origins.Add(origin);
+                if (!reader.IsDBNull(0) && reader.GetString(0) is { Length: > 0 } origin && !IsOpaque(origin)) origins.Add(origin);
         current = CorsOriginSet.Of(origins);
         loadedAt = time.GetUtcNow();
     }
+
+    private static bool IsOpaque(string origin) => origin.Trim().Equals("null", StringComparison.OrdinalIgnoreCase);
 }

@@ -122,7 +122,7 @@ public static partial class AdminAppsEndpoints
         var v = new RequestValidator()
             .Required("name", body.Name).Length("name", body.Name, 1, 255)
             .Required("service_name", body.ServiceName).Length("service_name", body.ServiceName, 2, 255).Pattern("service_name", body.ServiceName, ServiceAppName());
-        var origins = Strings(v, "allowed_origins", body.AllowedOrigins) ?? [];
+        var origins = Origins(v, body.AllowedOrigins) ?? [];
         var audiences = Strings(v, "allowed_idp_audiences", body.AllowedIdpAudiences) ?? [];
         if (v.Failed) return v.Result();
         var id = Guid.NewGuid();
@@ -142,7 +142,7 @@ public static partial class AdminAppsEndpoints
     public static async Task<IResult> UpdateServiceAppAsync(Guid app_id, UpdateServiceAppRequest body, AdminSession admin, GrainCalls calls, CorsOrigins cors, HttpContext context)
     {
         var v = new RequestValidator().Length("name", body.Name, 1, 255);
-        var origins = Strings(v, "allowed_origins", body.AllowedOrigins);
+        var origins = Origins(v, body.AllowedOrigins);
         var audiences = Strings(v, "allowed_idp_audiences", body.AllowedIdpAudiences);
         if (v.Failed) return v.Result();
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IServiceAppGrain>(app_id)
@@ -190,6 +190,23 @@ public static partial class AdminAppsEndpoints
                 v.Add(new ValidationItem("url_parsing", Body("redirect_uris", i), "Input should be a valid URL with an http or https scheme", uris[i]));
         }
         return uris.Where(u => u is not null).Select(u => u!).ToArray();
+    }
+
+    /// <summary>
+    /// A service app's CORS origins. <c>null</c> is refused: it is the origin of sandboxed iframes, <c>file:</c> pages and
+    /// some redirects, so listing it would hand any such page a credentialed CORS answer (issue 23).
+    /// </summary>
+    private static IReadOnlyList<string>? Origins(RequestValidator v, List<string?>? values)
+    {
+        var origins = Strings(v, "allowed_origins", values);
+        if (origins is null) return null;
+        for (var i = 0; i < values!.Count; i++)
+        {
+            if (values[i] is { } value && CorsSetup.IsOpaqueOrigin(value))
+                v.Add(new ValidationItem("value_error", Body("allowed_origins", i),
+                    "Value error, the origin 'null' is not allowed: sandboxed iframes and file: pages send it, so it would admit any of them", value));
+        }
+        return origins;
     }
 
     private static IReadOnlyList<string>? Strings(RequestValidator v, string field, List<string?>? values)

@@ -15,20 +15,28 @@ public sealed record AdminCaller(VerifiedToken Token, UserProfile User)
 }
 
 /// <summary>
-/// The admin-cookie scheme (§1.4) for <c>/auth/admin/*</c> and <c>/admin/*</c>: the CSRF header on unsafe methods, an
-/// admin token that verifies and is not revoked, and (fixing D8) a user who is still active and still an admin,
-/// re-read through <see cref="IUserGrain"/> on every request, so demotion or deactivation applies at once.
+/// The admin-cookie scheme (§1.4) for <c>/auth/admin/*</c> and <c>/admin/*</c>: on unsafe methods the CSRF header and a
+/// source-origin check (below), an admin token that verifies and is not revoked, and (fixing D8) a user who is still
+/// active and still an admin, re-read through <see cref="IUserGrain"/> on every request, so demotion or deactivation
+/// applies at once.
 /// </summary>
-public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls calls)
+public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls calls, SignInSettings settings)
 {
     public const string CookieName = "admin_token";
     public const string CsrfHeader = "X-Requested-With";
 
+    private readonly HashSet<string> trustedOrigins = TrustedOrigins(settings);
+
     public async Task<AdminCaller> AuthenticateAsync(HttpContext context)
     {
         var request = context.Request;
-        if (IsUnsafe(request.Method) && string.IsNullOrWhiteSpace(request.Headers[CsrfHeader]))
-            throw ApiException.Forbidden("Missing X-Requested-With header", ErrorCodes.CsrfHeaderMissing);
+        if (IsUnsafe(request.Method))
+        {
+            if (string.IsNullOrWhiteSpace(request.Headers[CsrfHeader]))
+                throw ApiException.Forbidden("Missing X-Requested-With header", ErrorCodes.CsrfHeaderMissing);
+            if (!IsFromTrustedSource(request))
+                throw ApiException.Forbidden("Cross-origin request refused", ErrorCodes.CsrfOriginMismatch);
+        }
         if (request.Cookies[CookieName] is not { Length: > 0 } raw)
             throw ApiException.Unauthorized("Not authenticated", ErrorCodes.NotAuthenticated);
         if (raw.Length > TokenService.MaxTokenLength)
@@ -54,6 +62,47 @@ public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls cal
         // The admin tiers (admin write, sensitive) are per user (§8.5).
         context.SetRateLimitPrincipal(RateLimitPrincipal.User(caller.UserId));
         return caller;
+    }
+
+    /// <summary>
+    /// OWASP's "verify origin with standard headers", the second CSRF defence beside <see cref="CsrfHeader"/> (whose only
+    /// strength is the browser's preflight). Refused: <c>Sec-Fetch-Site: cross-site</c>, and an <c>Origin</c> that is
+    /// neither the panel's (<c>ADMIN_URL</c>) nor the API's (<c>BASE_URL</c>), <c>null</c> included. A request with neither
+    /// header is no browser's cross-site request (browsers send <c>Origin</c> on every cross-origin write), so it passes.
+    /// </summary>
+    private bool IsFromTrustedSource(HttpRequest request)
+    {
+        if (string.Equals(request.Headers["Sec-Fetch-Site"].ToString().Trim(), "cross-site", StringComparison.OrdinalIgnoreCase)) return false;
+        var origin = request.Headers.Origin;
+        if (origin.Count == 0) return true;
+        return origin.Count == 1 && OriginOf(origin.ToString()) is { } normalized && trustedOrigins.Contains(normalized);
+    }
+
+    /// <summary>
+    /// The origins of <c>ADMIN_URL</c> and <c>BASE_URL</c>. With <c>DEBUG=true</c>, a loopback one also in its other
+    /// loopback spellings (same scheme and port), since the host check accepts all three there (issue 15) and a browser
+    /// names the panel by the host it was opened with.
+    /// </summary>
+    private static HashSet<string> TrustedOrigins(SignInSettings settings)
+    {
+        var origins = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var url in new[] { settings.AdminUrl, settings.BaseUrl })
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || OriginOf(url) is not { } origin) continue;
+            origins.Add(origin);
+            if (settings.Debug && Hardening.SecuritySettings.LoopbackHosts.Contains(uri.Host, StringComparer.OrdinalIgnoreCase))
+                foreach (var host in Hardening.SecuritySettings.LoopbackHosts)
+                    if (OriginOf($"{uri.Scheme}://{host}:{uri.Port}") is { } loopback) origins.Add(loopback);
+        }
+        return origins;
+    }
+
+    /// <summary><c>scheme://host[:port]</c> in lower case with the default port left out, or null for anything that is not an http(s) origin.</summary>
+    private static string? OriginOf(string value)
+    {
+        if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")) return null;
+        if (uri.UserInfo.Length > 0 || uri.PathAndQuery != "/" || uri.Fragment.Length > 0) return null;
+        return uri.IsDefaultPort ? $"{uri.Scheme}://{uri.Host}".ToLowerInvariant() : $"{uri.Scheme}://{uri.Host}:{uri.Port}".ToLowerInvariant();
     }
 
     private static bool IsUnsafe(string method) => !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));

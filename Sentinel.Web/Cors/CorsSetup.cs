@@ -40,7 +40,8 @@ public static class CorsSetup
                 await next(context);
                 return;
             }
-            var allowed = await origins.IsAllowedAsync(origin, context.RequestAborted);
+            // Defence in depth: an opaque origin is never allowed, even if a stored row or CORS_ORIGINS lists it.
+            var allowed = !IsOpaqueOrigin(origin) && await origins.IsAllowedAsync(origin, context.RequestAborted);
             if (HttpMethods.IsOptions(request.Method) && request.Headers.AccessControlRequestMethod.Count > 0)
             {
                 await PreflightAsync(context, origin, allowed, logger);
@@ -60,6 +61,12 @@ public static class CorsSetup
             await next(context);
         });
     }
+
+    /// <summary>
+    /// <c>Origin: null</c> (any case, any surrounding space): the opaque origin of sandboxed iframes, <c>file:</c> pages and
+    /// cross-origin redirects. Many unrelated documents share it, so allowing it allows them all.
+    /// </summary>
+    public static bool IsOpaqueOrigin(string origin) => origin.Trim().Equals("null", StringComparison.OrdinalIgnoreCase);
 
     private static Task PreflightAsync(HttpContext context, string origin, bool allowed, ILogger logger)
     {

@@ -58,6 +58,7 @@ public static class ErrorCodes
     public const string NotAuthenticated = "not_authenticated";
     public const string NotAdmin = "not_admin";
     public const string CsrfHeaderMissing = "csrf_header_missing";
+    public const string CsrfOriginMismatch = "csrf_origin_mismatch";
     public const string AuthenticationFailed = "authentication_failed";
 
     // Service context (§1.4) and authorization (§3.3, §3.7, §3.8)

@@ -6,7 +6,11 @@ public sealed class SecuritySettings
     /// <summary><c>COOKIE_SECURE</c>: Secure cookies and HSTS. Default: false (refused when <c>DEBUG=false</c>).</summary>
     public bool CookieSecure { get; init; }
 
-    /// <summary><c>ALLOWED_HOSTS</c>: comma list, <c>*.suffix</c> allowed; empty ⇒ the hosts of BASE_URL and ADMIN_URL; <c>*</c> turns the check off.</summary>
+    /// <summary>
+    /// <c>ALLOWED_HOSTS</c>: comma list, <c>*.suffix</c> allowed; <c>*</c> turns the check off. Unset ⇒ the hosts of BASE_URL
+    /// and ADMIN_URL, plus (only with <c>DEBUG=true</c>) the loopback names <see cref="LoopbackHosts"/>, so
+    /// <c>http://127.0.0.1:9003</c> works after <c>make start</c> as <c>localhost</c> does. Production is unchanged.
+    /// </summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary><c>CORS_ORIGINS</c>: static origins. Default: <c>http://localhost:3000,http://localhost:9101</c>.</summary>
@@ -27,6 +31,9 @@ public sealed class SecuritySettings
     /// <summary><c>METRICS_ALLOWED_NETWORKS</c>: CIDRs allowed to read <c>/metrics</c>. Default: empty = anyone who reaches it.</summary>
     public IReadOnlyList<string> MetricsAllowedNetworks { get; init; } = [];
 
+    /// <summary>The names a development machine reaches itself by; <c>[::1]</c> as <see cref="HostString.Host"/> gives it.</summary>
+    public static readonly IReadOnlyList<string> LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
+
     public static SecuritySettings FromConfiguration(IConfiguration c, string baseUrl)
     {
         static IReadOnlyList<string> List(string? value) =>
@@ -35,7 +42,11 @@ public sealed class SecuritySettings
         var hosts = List(c["ALLOWED_HOSTS"]);
         if (hosts.Count == 0)
             hosts = new[] { baseUrl, adminUrl }.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.Host : null)
-                .Where(h => h is not null).Select(h => h!).Distinct().ToArray();
+                .Where(h => h is not null).Select(h => h!)
+                // Development only: a loopback name is no attack surface there, while production stays fail-closed
+                // on exactly the hosts of its URLs.
+                .Concat(Hosting.WebSettings.Bool(c, "DEBUG", false) ? LoopbackHosts : [])
+                .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         return new SecuritySettings
         {
             CookieSecure = Hosting.WebSettings.Bool(c, "COOKIE_SECURE", false),

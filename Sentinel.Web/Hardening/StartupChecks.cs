@@ -38,6 +38,9 @@ public static class StartupChecks
             failures.Add("REDIS_URL uses rediss:// without REDIS_TLS_VERIFY=required.");
         if (!redis.Ssl)
             failures.Add("REDIS_URL is not rediss:// (Redis without TLS).");
+        // Whatever this check decides, the CORS layer never allows Origin: null (issue 23).
+        if (security.CorsOrigins.Any(o => Cors.CorsSetup.IsOpaqueOrigin(o)))
+            failures.Add("CORS_ORIGINS lists 'null'; sandboxed iframes and file: pages send that origin, so remove it.");
         if (security.AllowsAnyHost)
             failures.Add("ALLOWED_HOSTS resolves to '*'; list the service's host names.");
         if (!Hosting.WebSettings.Bool(c, "RATE_LIMIT_ENABLED", true))

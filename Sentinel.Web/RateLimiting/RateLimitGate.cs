@@ -4,6 +4,7 @@ using System.Text;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Web.Cluster;
 using Sentinel.Web.Errors;
+using Sentinel.Web.Forwarding;
 using Sentinel.Web.Hosting;
 
 namespace Sentinel.Web.RateLimiting;
@@ -19,7 +20,7 @@ public sealed class RateLimitGate
 
     private readonly RateLimitOptions options;
     private readonly RateLimitPlanner planner;
-    private readonly ClientIpResolver resolver;
+    private readonly ClientAddressResolver resolver;
     private readonly GrainCalls calls;
     private readonly LimitedKeyCache cache;
     private readonly TimeProvider time;
@@ -29,7 +30,7 @@ public sealed class RateLimitGate
     private long lastFailOpenWarning = long.MinValue;
     private long suppressedFailOpenWarnings;
 
-    internal RateLimitGate(RateLimitOptions options, RateLimitPlanner planner, ClientIpResolver resolver, GrainCalls calls,
+    internal RateLimitGate(RateLimitOptions options, RateLimitPlanner planner, ClientAddressResolver resolver, GrainCalls calls,
         LimitedKeyCache cache, TimeProvider time, ILogger<RateLimitGate> logger, WebSettings settings, Observability.SentinelMetrics metrics)
     {
         this.metrics = metrics;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using Sentinel.Grains.RateLimiting;
 
@@ -15,12 +14,6 @@ public sealed class RateLimitOptions
     /// (admit, with a warning in the log). The auth tiers (<see cref="RateLimitTiers.IsAuthTier"/>) always fail closed.
     /// </summary>
     public bool FailOpen { get; set; } = true;
-
-    /// <summary><c>BEHIND_PROXY</c>: take the client from <c>X-Forwarded-For</c>. Default: false (the TCP peer).</summary>
-    public bool BehindProxy { get; set; }
-
-    /// <summary><c>TRUSTED_PROXY_COUNT</c>: the client is this entry of <c>X-Forwarded-For</c>, counted from the right. Default: 1.</summary>
-    public int TrustedProxyCount { get; set; } = 1;
 
     /// <summary><c>DEBUG</c>, copied from the web settings for validation.</summary>
     public bool Debug { get; set; }
@@ -43,12 +36,7 @@ public sealed class RateLimitOptions
         o.Debug = debug;
         o.Enabled = Bool(c, "RATE_LIMIT_ENABLED", o.Enabled, o.BindingErrors);
         o.FailOpen = Bool(c, "RATE_LIMIT_FAIL_OPEN", o.FailOpen, o.BindingErrors);
-        o.BehindProxy = Bool(c, "BEHIND_PROXY", o.BehindProxy, o.BindingErrors);
-        if (c["TRUSTED_PROXY_COUNT"] is { } count)
-        {
-            if (int.TryParse(count.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) o.TrustedProxyCount = n;
-            else o.BindingErrors.Add("TRUSTED_PROXY_COUNT must be a whole number.");
-        }
+        // The client's address (BEHIND_PROXY, TRUSTED_PROXY_COUNT) is bound once, by Forwarding.ForwardingOptions.
 
         foreach (var tier in RateLimitTiers.All)
         {
@@ -90,7 +78,6 @@ public sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOption
     {
         var failures = new List<string>(o.BindingErrors);
         if (!o.Enabled && !o.Debug) failures.Add("RATE_LIMIT_ENABLED=false is refused when DEBUG=false.");
-        if (o.TrustedProxyCount is < 1 or > 16) failures.Add("TRUSTED_PROXY_COUNT must be 1-16.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

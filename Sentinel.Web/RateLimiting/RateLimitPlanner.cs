@@ -60,7 +60,7 @@ public sealed class RateLimitPlanner(RateLimitOptions options)
         if (principal.ServiceId is { } service)
             return Single(RateLimitKeys.ForService(service), route, (RateLimitTier.Service, "service"));
 
-        var ip = ClientIpResolver.KeyFor(client);
+        var ip = ClientIp.KeyFor(client);
         var aggregate = (RateLimitTier.Aggregate, "aggregate");
         return tier switch
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sentinel.Web.Errors;
+using Sentinel.Web.Forwarding;
 using Sentinel.Web.Hosting;
 
 namespace Sentinel.Web.RateLimiting;
@@ -20,11 +21,12 @@ public static class RateLimitingSetup
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RateLimitOptions>>().Value);
-        services.AddSingleton<ClientIpResolver>();
+        // The client's address, shared with sessions, audit and activity (one reading of BEHIND_PROXY/TRUSTED_PROXY_COUNT).
+        services.AddClientAddressResolver(configuration);
         services.AddSingleton<RateLimitPlanner>();
         services.AddSingleton<LimitedKeyCache>();
         services.AddSingleton(sp => new RateLimitGate(
-            sp.GetRequiredService<RateLimitOptions>(), sp.GetRequiredService<RateLimitPlanner>(), sp.GetRequiredService<ClientIpResolver>(),
+            sp.GetRequiredService<RateLimitOptions>(), sp.GetRequiredService<RateLimitPlanner>(), sp.GetRequiredService<ClientAddressResolver>(),
             sp.GetRequiredService<Cluster.GrainCalls>(), sp.GetRequiredService<LimitedKeyCache>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RateLimitGate>>(), settings, sp.GetRequiredService<Observability.SentinelMetrics>()));
         return services;

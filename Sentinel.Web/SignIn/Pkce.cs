@@ -23,11 +23,14 @@ public static class Pkce
     public static string NewCode() => WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
 }
 
-/// <summary>The client's address for activity rows and the sessions list.</summary>
+/// <summary>The client's address for activity rows, the sign-in audit and the sessions list.</summary>
 public static class ClientAddress
 {
-    // The TCP peer. When the rate-limiting work lands its BEHIND_PROXY/TRUSTED_PROXY_COUNT resolver, use it here.
-    public static string? Of(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+    /// <summary>
+    /// The same client rate limiting sees (§8.5: the peer, or behind <c>BEHIND_PROXY</c> the <c>TRUSTED_PROXY_COUNT</c>-th
+    /// <c>X-Forwarded-For</c> entry from the right), in full: no /64 grouping. Worked out once per request.
+    /// </summary>
+    public static string? Of(HttpContext context) => Forwarding.ClientAddressResolver.Of(context);
 
     /// <summary>The User-Agent, cut to a length worth keeping.</summary>
     public static string? UserAgent(HttpContext context) =>

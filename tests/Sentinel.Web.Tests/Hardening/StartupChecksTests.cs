@@ -47,6 +47,7 @@ public sealed class StartupChecksTests
             data.Add("ALLOWED_HOSTS", "*", "ALLOWED_HOSTS", debug);
             data.Add("RATE_LIMIT_ENABLED", "false", "RATE_LIMIT_ENABLED", debug);
             data.Add("LOG_PII_REDACTION", "false", "LOG_PII_REDACTION", debug);
+            data.Add("CORS_ORIGINS", "https://app.example, null", "CORS_ORIGINS lists 'null'", debug);
         }
         return data;
     }

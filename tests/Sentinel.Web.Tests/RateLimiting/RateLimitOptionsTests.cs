@@ -23,8 +23,6 @@ public sealed class RateLimitOptionsTests
         Assert.Empty(failures);
         Assert.True(o.Enabled);
         Assert.True(o.FailOpen);
-        Assert.False(o.BehindProxy);
-        Assert.Equal(1, o.TrustedProxyCount);
         Assert.Equal("300/minute", o[RateLimitTier.Aggregate].ToString());
         Assert.Equal("120/minute", o[RateLimitTier.Default].ToString());
         Assert.Equal("10/minute", o[RateLimitTier.Auth].ToString());
@@ -57,14 +55,11 @@ public sealed class RateLimitOptionsTests
     [Fact]
     public void empty_and_malformed_values_are_all_reported_at_once()
     {
-        var (_, failures) = Bind(false, ("RATE_LIMIT_AUTH", ""), ("RATE_LIMIT_READ", "60/day"), ("RATE_LIMIT_RPM", "abc"),
-            ("BEHIND_PROXY", "maybe"), ("TRUSTED_PROXY_COUNT", "0"));
+        var (_, failures) = Bind(false, ("RATE_LIMIT_AUTH", ""), ("RATE_LIMIT_READ", "60/day"), ("RATE_LIMIT_RPM", "abc"));
         Assert.Contains(failures, f => f.StartsWith("RATE_LIMIT_AUTH is empty", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("RATE_LIMIT_READ must be N/second|minute|hour", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("RATE_LIMIT_RPM must be", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("BEHIND_PROXY must be a boolean", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("TRUSTED_PROXY_COUNT must be 1-16", StringComparison.Ordinal));
-        Assert.Equal(5, failures.Count);
+        Assert.Equal(3, failures.Count);
     }
 
     [Fact]
