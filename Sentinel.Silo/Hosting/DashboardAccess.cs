@@ -117,7 +117,9 @@ public sealed partial class DashboardAccess
         if (!jwt.TryGetPayloadValue<bool>("admin", out var admin) || !admin)
             return new DashboardDecision.NotAdmin("not_admin");
 
-        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
+        // iat_us (microseconds) orders the token exactly against a revocation cut-off; iat alone is whole seconds.
+        var issuedAt = jwt.TryGetPayloadValue<long>("iat_us", out var micros) && micros >= 0 ? DateTimeOffset.UnixEpoch.AddTicks(micros * 10)
+            : jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
         var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckTokenAsync(jti, issuedAt, context.RequestAborted);
         if (status != TokenStatus.Active) return new DashboardDecision.SignInRequired(status == TokenStatus.Revoked ? "token_revoked" : "user_deactivated");
         var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted);

@@ -15,15 +15,24 @@ public enum TokenKind
 }
 
 /// <summary>What a verified token says. Only the claims its kind carries are set.</summary>
+/// <param name="IssuedAt">
+/// <c>iat_us</c> (microseconds) when the token carries it, else <c>iat</c> (whole seconds): what a revocation cut-off
+/// is compared with.
+/// </param>
+/// <param name="SessionId">The access token's <c>sid</c> (its refresh family), when it carries one.</param>
 public sealed record VerifiedToken(
     TokenKind Kind,
     Guid Subject,
     Guid Jti,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    JsonWebToken Token)
+    JsonWebToken Token,
+    Guid? SessionId = null)
 {
     public string? Claim(string name) => Token.TryGetPayloadValue<string>(name, out var value) ? value : null;
+
+    /// <summary>What the session grain checks for revocation.</summary>
+    public Sentinel.Grains.Sessions.TokenRef Ref => new(Jti, IssuedAt, SessionId);
 }
 
 /// <summary>The verdict on a presented token. Expected outcomes are values.</summary>
@@ -43,6 +52,22 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
 {
     /// <summary>Tokens longer than this are refused before any parsing (§1.4).</summary>
     public const int MaxTokenLength = 8192;
+
+    /// <summary>
+    /// How far in the future an <c>iat</c> may be: the clock difference tolerated between the replica that minted a
+    /// token and the one that checks it. Beyond it the token is refused; a token minted "later" than now is either
+    /// forged with a stolen key or from a broken clock, and it would outlive every revocation cut-off.
+    /// </summary>
+    public static readonly TimeSpan MaxIssuedAtSkew = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Private claim: the issue instant in microseconds since the epoch. <c>iat</c> has whole seconds, too coarse to
+    /// order a token against a revocation in the same second; tokens that carry no <c>sid</c> (admin, authz) carry this.
+    /// </summary>
+    public const string IssuedAtMicrosClaim = "iat_us";
+
+    /// <summary>The access token's session: its refresh family id, which revocation is checked against (§8.2).</summary>
+    public const string SessionIdClaim = "sid";
 
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly bool warnedNoKid = WarnNoKid(settings, logger);
@@ -76,6 +101,7 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
     {
         var now = time.GetUtcNow();
         var issuedAt = now.ToUnixTimeSeconds();
+        var issuedAtMicros = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(issuedAt).Add(Lifetime(kind));
         var id = jti ?? Guid.NewGuid();
         var payload = new JsonObject
@@ -86,6 +112,7 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
             ["type"] = TypeClaim(kind),
             ["jti"] = id.ToString(),
             ["iat"] = issuedAt,
+            [IssuedAtMicrosClaim] = issuedAtMicros,
             ["exp"] = expiresAt.ToUnixTimeSeconds(),
         };
         claims(payload);
@@ -134,10 +161,35 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         };
         var result = await handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return new TokenCheck.Invalid();
+        // RFC 7515 §4.1.11: a recipient must reject a token whose crit names an extension it does not understand.
+        // Sentinel understands none, so any crit (even an empty or malformed one) is refused.
+        if (jwt.TryGetHeaderValue<object>("crit", out _)) return new TokenCheck.Invalid();
         if (!jwt.TryGetPayloadValue<string>("type", out var type) || type != TypeClaim(kind)) return new TokenCheck.WrongType();
         if (!Guid.TryParse(jwt.Subject, out var subject) || !Guid.TryParse(jwt.Id, out var jti)) return new TokenCheck.Invalid();
-        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
-        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt));
+        if (IssuedAt(jwt) is not { } issuedAt) return new TokenCheck.Invalid();
+        Guid? sessionId = null;
+        if (kind == TokenKind.Access && jwt.TryGetClaim(SessionIdClaim, out _))
+        {
+            if (!Guid.TryParse(jwt.TryGetPayloadValue<string>(SessionIdClaim, out var sid) ? sid : null, out var parsed)) return new TokenCheck.Invalid();
+            sessionId = parsed;
+        }
+        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt, sessionId));
+    }
+
+    /// <summary>
+    /// The issue instant, or null when the token must be refused: an <c>iat</c> more than <see cref="MaxIssuedAtSkew"/>
+    /// ahead of now, or an <c>iat_us</c> that disagrees with <c>iat</c>. A token without <c>iat</c> gets the earliest
+    /// instant, so that any revocation cut-off refuses it.
+    /// </summary>
+    private DateTimeOffset? IssuedAt(JsonWebToken jwt)
+    {
+        if (!jwt.TryGetClaim("iat", out _)) return DateTimeOffset.MinValue;
+        if (!jwt.TryGetPayloadValue<long>("iat", out var iat) || iat < 0 || iat > DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1) return null;
+        var seconds = DateTimeOffset.FromUnixTimeSeconds(iat);
+        if (seconds > time.GetUtcNow() + MaxIssuedAtSkew) return null;
+        if (!jwt.TryGetClaim(IssuedAtMicrosClaim, out _)) return seconds;
+        if (!jwt.TryGetPayloadValue<long>(IssuedAtMicrosClaim, out var micros) || micros / 1_000_000 != iat || micros < 0) return null;
+        return DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
     }
 
     private IEnumerable<SecurityKey> ResolveKey(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters)
