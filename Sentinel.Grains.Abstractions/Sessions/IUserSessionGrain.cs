@@ -13,7 +13,8 @@ public interface IUserSessionGrain : IGrainWithGuidKey
     /// Decides whether a token of this user is still usable (§8.2, exact to the instant). A token that names its
     /// session (<c>sid</c>) is checked by reference: it is usable while that family is live, whatever the time of any
     /// revocation. A token without <c>sid</c> (admin, authz, and access tokens minted before <c>sid</c> existed) is
-    /// refused when it was issued before the user-wide cut-off. Either way: not denylisted, user not deactivated.
+    /// refused when a user-wide cut-off was set after it was minted (<c>rvk</c>), or, lacking <c>rvk</c>, when its whole-second
+    /// <c>iat</c> is before the cut-off. Either way: not denylisted, user not deactivated.
     /// </summary>
     /// <param name="token">What the edge verified of the token.</param>
     /// <param name="cancellationToken">Bounds the call.</param>
@@ -24,7 +25,7 @@ public interface IUserSessionGrain : IGrainWithGuidKey
     /// <see cref="CheckAsync"/> for a token without <c>sid</c>: kept for callers that only know <c>jti</c> and <c>iat</c>.
     /// </summary>
     /// <param name="jti">The token's <c>jti</c>.</param>
-    /// <param name="issuedAt">When the token was issued, as precisely as the caller knows it (see <see cref="TokenRef.IssuedAt"/>).</param>
+    /// <param name="issuedAt">The token's <c>iat</c> (see <see cref="TokenRef.IssuedAt"/>).</param>
     /// <param name="cancellationToken">Bounds the call.</param>
     [AlwaysInterleave]
     Task<TokenStatus> CheckTokenAsync(Guid jti, DateTimeOffset issuedAt, CancellationToken cancellationToken = default);
@@ -35,7 +36,8 @@ public interface IUserSessionGrain : IGrainWithGuidKey
     /// <summary>
     /// Revokes every token of this user issued before now, exactly: every live refresh-token family by reference (so
     /// the access tokens that name it are refused, and tokens of a family started later are not), and, for tokens
-    /// without <c>sid</c>, a cut-off at this instant (sub-second; a token issued after it is never refused by it).
+    /// without <c>sid</c>, a new cut-off (strictly later than any before it), which refuses every token stamped with an
+    /// earlier one and never a token stamped with it.
     /// </summary>
     /// <returns>The cut-off that was stored.</returns>
     Task<DateTimeOffset> RevokeAllIssuedBeforeNowAsync(CancellationToken cancellationToken = default);
@@ -98,7 +100,10 @@ public enum TokenStatus
 
 /// <summary>The revocation state of one user.</summary>
 /// <param name="DeniedTokens">How many denylisted jtis are still unexpired.</param>
-/// <param name="RevokedBefore">Tokens without <c>sid</c> issued before this instant are revoked; null when never set.</param>
+/// <param name="RevokedBefore">
+/// The user-wide cut-off for tokens without <c>sid</c> (microseconds, strictly increasing with each revocation); null
+/// when never set. The edge stamps it into admin and authz tokens as <c>rvk</c>.
+/// </param>
 /// <param name="Deactivated">Whether the user is deactivated.</param>
 [GenerateSerializer, Immutable, Alias("sentinel.RevocationSnapshot")]
 public sealed record RevocationSnapshot(
@@ -109,13 +114,19 @@ public sealed record RevocationSnapshot(
 /// <summary>What the session grain needs of a verified token to decide whether it was revoked.</summary>
 /// <param name="Jti">The token's <c>jti</c>.</param>
 /// <param name="IssuedAt">
-/// When it was issued: the <c>iat_us</c> claim (microseconds) when the token has one, else <c>iat</c> (whole seconds).
-/// A whole-second <c>iat</c> is never later than the real issue instant, so comparing it with a cut-off errs only
-/// towards refusing, and only for tokens issued in the cut-off's own second.
+/// The token's <c>iat</c> (whole seconds). Used only for a token with neither <c>sid</c> nor <c>rvk</c> (minted before
+/// they existed): a whole-second <c>iat</c> is never later than the real issue instant, so comparing it with a cut-off
+/// errs only towards refusing, and only for tokens issued in the cut-off's own second.
 /// </param>
-/// <param name="SessionId">The <c>sid</c> claim (the refresh family id), when the token has one.</param>
+/// <param name="SessionId">The <c>sid</c> claim (the refresh family id), when the token has one: checked by reference.</param>
+/// <param name="MintedUnder">
+/// The <c>rvk</c> claim: the user's cut-off (<see cref="RevocationSnapshot.RevokedBefore"/>, or the epoch when none) that
+/// the edge read from this grain just before minting. The token is revoked once a later cut-off exists. Both values
+/// come from this grain's clock, so the edge's clock plays no part.
+/// </param>
 [GenerateSerializer, Immutable, Alias("sentinel.TokenRef")]
 public sealed record TokenRef(
     [property: Id(0)] Guid Jti,
     [property: Id(1)] DateTimeOffset IssuedAt,
-    [property: Id(2)] Guid? SessionId);
+    [property: Id(2)] Guid? SessionId,
+    [property: Id(3)] DateTimeOffset? MintedUnder = null);

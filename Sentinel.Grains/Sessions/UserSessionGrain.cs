@@ -36,7 +36,7 @@ internal sealed partial class UserSessionGrain(
         // naming a live family is not revoked, and one naming any other family is (or is expired anyway). No clock
         // is compared, so a revocation and a sign-in in the same second cannot be confused.
         if (token.SessionId is { } sid) return Task.FromResult(s.Families.ContainsKey(sid) ? TokenStatus.Active : TokenStatus.Revoked);
-        return Task.FromResult(IssuedBeforeCutOff(s, token.IssuedAt) ? TokenStatus.Revoked : TokenStatus.Active);
+        return Task.FromResult(RevokedByCutOff(s, token) ? TokenStatus.Revoked : TokenStatus.Active);
     }
 
     public Task<TokenStatus> CheckTokenAsync(Guid jti, DateTimeOffset issuedAt, CancellationToken cancellationToken) =>
@@ -71,8 +71,6 @@ internal sealed partial class UserSessionGrain(
         var now = time.GetUtcNow();
         Prune(now);
         state.State.Deactivated = deactivated;
-        // Reactivation must not revive what deactivation refused: tokens without sid issued before it stay revoked.
-        if (deactivated) RaiseCutOff(now);
         var revoked = deactivated ? RevokeAllFamilies() : 0;
         await PersistOrThrowAsync();
         if (revoked > 0) LogFamiliesRevoked(logger, UserId, revoked, "deactivated");
@@ -280,11 +278,16 @@ internal sealed partial class UserSessionGrain(
         state.State.Families.Remove(familyId);
     }
 
-    /// <summary>Sets the user-wide cut-off for tokens without <c>sid</c> to <paramref name="now"/> (never lowers it).</summary>
+    /// <summary>
+    /// Sets a new user-wide cut-off for tokens without <c>sid</c>: now, to the microsecond, and strictly later than the
+    /// one before, so that a token stamped with the old one (<c>rvk</c>) is refused even within the same microsecond, and
+    /// even if an earlier write of a cut-off was lost with its activation.
+    /// </summary>
     private DateTimeOffset RaiseCutOff(DateTimeOffset now)
     {
         var s = state.State;
-        var cutoff = EffectiveCutOff(s) is { } earlier && earlier > now ? earlier : now;
+        var micros = Math.Max(Microseconds(now), EffectiveCutOff(s) is { } earlier ? Microseconds(earlier) + 1 : 0);
+        var cutoff = DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
         s.CutOff = cutoff;
         s.RevokedBefore = null;
         return cutoff;
@@ -306,12 +309,18 @@ internal sealed partial class UserSessionGrain(
     }
 
     /// <summary>
-    /// Compared at microseconds, the precision of the <c>iat_us</c> claim: issued strictly before the cut-off's
-    /// microsecond is revoked; at or after it, never. A whole-second <c>iat</c> (tokens without <c>iat_us</c>) is at
-    /// most the real instant, so it can only err towards refusing, within the cut-off's own second.
+    /// With <c>rvk</c> (admin and authz tokens): revoked when the cut-off in force now is later than the one the edge read
+    /// before minting, so a token minted after a revocation is never refused by it, and one minted before always is;
+    /// no clock is compared. Without it (tokens minted before <c>rvk</c> existed): revoked when the whole-second
+    /// <c>iat</c> is before the cut-off, which can only err towards refusing, within the cut-off's own second.
     /// </summary>
-    private static bool IssuedBeforeCutOff(UserSessionState s, DateTimeOffset issuedAt) =>
-        EffectiveCutOff(s) is { } cutoff && Microseconds(issuedAt) < Microseconds(cutoff);
+    private static bool RevokedByCutOff(UserSessionState s, TokenRef token)
+    {
+        if (EffectiveCutOff(s) is not { } cutoff) return false;
+        return token.MintedUnder is { } stamp
+            ? Microseconds(stamp) < Microseconds(cutoff)
+            : token.IssuedAt < cutoff;
+    }
 
     private static long Microseconds(DateTimeOffset instant) => (instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 

@@ -117,10 +117,10 @@ public sealed partial class DashboardAccess
         if (!jwt.TryGetPayloadValue<bool>("admin", out var admin) || !admin)
             return new DashboardDecision.NotAdmin("not_admin");
 
-        // iat_us (microseconds) orders the token exactly against a revocation cut-off; iat alone is whole seconds.
-        var issuedAt = jwt.TryGetPayloadValue<long>("iat_us", out var micros) && micros >= 0 ? DateTimeOffset.UnixEpoch.AddTicks(micros * 10)
-            : jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
-        var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckTokenAsync(jti, issuedAt, context.RequestAborted);
+        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
+        // rvk: the revocation cut-off the token was minted under, which orders it against a revocation without any clock.
+        DateTimeOffset? mintedUnder = jwt.TryGetPayloadValue<long>("rvk", out var rvk) && rvk >= 0 && rvk < 253_402_300_799_000_000 ? DateTimeOffset.UnixEpoch.AddTicks(rvk * 10) : null;
+        var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckAsync(new TokenRef(jti, issuedAt, null, mintedUnder), context.RequestAborted);
         if (status != TokenStatus.Active) return new DashboardDecision.SignInRequired(status == TokenStatus.Revoked ? "token_revoked" : "user_deactivated");
         var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted);
         if (user is null) return new DashboardDecision.SignInRequired("invalid_token");

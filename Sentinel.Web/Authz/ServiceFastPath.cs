@@ -31,7 +31,7 @@ public static class ServiceFastPath
         // The rate-limit step may have resolved the key already; the gateway then skips that call.
         return new ServiceCredentials(Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key), token.Subject, token.Jti, token.IssuedAt, workspaceId, role,
             token.Kind == TokenKind.Authz ? token.Claim("svc") ?? "" : null, context.Features.Get<Sentinel.Grains.ServiceApps.ServiceKeyIdentity>()?.ServiceName,
-            token.SessionId);
+            token.SessionId, token.MintedUnder);
     }
 
     /// <summary>The same status, detail and code the ordinary path gives for each refusal.</summary>

@@ -15,11 +15,8 @@ public enum TokenKind
 }
 
 /// <summary>What a verified token says. Only the claims its kind carries are set.</summary>
-/// <param name="IssuedAt">
-/// <c>iat_us</c> (microseconds) when the token carries it, else <c>iat</c> (whole seconds): what a revocation cut-off
-/// is compared with.
-/// </param>
 /// <param name="SessionId">The access token's <c>sid</c> (its refresh family), when it carries one.</param>
+/// <param name="MintedUnder">The <c>rvk</c> claim of an admin or authz token: the revocation cut-off it was minted under.</param>
 public sealed record VerifiedToken(
     TokenKind Kind,
     Guid Subject,
@@ -27,12 +24,13 @@ public sealed record VerifiedToken(
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
     JsonWebToken Token,
-    Guid? SessionId = null)
+    Guid? SessionId = null,
+    DateTimeOffset? MintedUnder = null)
 {
     public string? Claim(string name) => Token.TryGetPayloadValue<string>(name, out var value) ? value : null;
 
     /// <summary>What the session grain checks for revocation.</summary>
-    public Sentinel.Grains.Sessions.TokenRef Ref => new(Jti, IssuedAt, SessionId);
+    public Sentinel.Grains.Sessions.TokenRef Ref => new(Jti, IssuedAt, SessionId, MintedUnder);
 }
 
 /// <summary>The verdict on a presented token. Expected outcomes are values.</summary>
@@ -61,10 +59,16 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
     public static readonly TimeSpan MaxIssuedAtSkew = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Private claim: the issue instant in microseconds since the epoch. <c>iat</c> has whole seconds, too coarse to
-    /// order a token against a revocation in the same second; tokens that carry no <c>sid</c> (admin, authz) carry this.
+    /// Private claim of admin and authz tokens (which name no session): the user's revocation cut-off the edge read from
+    /// the session grain just before minting, in microseconds since the epoch (0: none yet). The token is revoked once
+    /// the grain holds a later cut-off. <c>iat</c> (whole seconds, and from the edge's clock) could not order a token
+    /// against a revocation in the same second; this needs no clock at all.
     /// </summary>
-    public const string IssuedAtMicrosClaim = "iat_us";
+    public const string RevocationClaim = "rvk";
+
+    /// <summary>The <c>rvk</c> value for a cut-off (null: none yet).</summary>
+    public static long RevocationStamp(DateTimeOffset? cutoff) =>
+        cutoff is { } c ? (c.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 : 0;
 
     /// <summary>The access token's session: its refresh family id, which revocation is checked against (§8.2).</summary>
     public const string SessionIdClaim = "sid";
@@ -97,11 +101,20 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
     };
 
     /// <summary>Signs a token of <paramref name="kind"/> for <paramref name="subject"/>; <paramref name="claims"/> adds the kind's own claims.</summary>
-    public (string Token, Guid Jti, DateTimeOffset ExpiresAt) Mint(TokenKind kind, Guid subject, Action<JsonObject> claims, Guid? jti = null)
+    /// <param name="kind">The token kind.</param>
+    /// <param name="subject">The user.</param>
+    /// <param name="claims">Adds the kind's own claims.</param>
+    /// <param name="jti">The jti; a new one when null.</param>
+    /// <param name="revocation">
+    /// For admin and authz tokens: the user's revocation state read from the session grain just before minting; it is
+    /// stamped as <c>rvk</c>. Without it the token is checked by its whole-second <c>iat</c>, which refuses a token minted
+    /// in the same second as a revocation.
+    /// </param>
+    public (string Token, Guid Jti, DateTimeOffset ExpiresAt) Mint(TokenKind kind, Guid subject, Action<JsonObject> claims, Guid? jti = null,
+        Sentinel.Grains.Sessions.RevocationSnapshot? revocation = null)
     {
         var now = time.GetUtcNow();
         var issuedAt = now.ToUnixTimeSeconds();
-        var issuedAtMicros = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(issuedAt).Add(Lifetime(kind));
         var id = jti ?? Guid.NewGuid();
         var payload = new JsonObject
@@ -112,9 +125,9 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
             ["type"] = TypeClaim(kind),
             ["jti"] = id.ToString(),
             ["iat"] = issuedAt,
-            [IssuedAtMicrosClaim] = issuedAtMicros,
             ["exp"] = expiresAt.ToUnixTimeSeconds(),
         };
+        if (revocation is not null) payload[RevocationClaim] = RevocationStamp(revocation.RevokedBefore);
         claims(payload);
         var token = handler.CreateToken(payload.ToJsonString(), keys.Credentials);
         metrics.Issued(TypeClaim(kind));
@@ -167,29 +180,33 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         if (!jwt.TryGetPayloadValue<string>("type", out var type) || type != TypeClaim(kind)) return new TokenCheck.WrongType();
         if (!Guid.TryParse(jwt.Subject, out var subject) || !Guid.TryParse(jwt.Id, out var jti)) return new TokenCheck.Invalid();
         if (IssuedAt(jwt) is not { } issuedAt) return new TokenCheck.Invalid();
+        DateTimeOffset? mintedUnder = null;
+        if (kind != TokenKind.Access && jwt.TryGetClaim(RevocationClaim, out _))
+        {
+            if (!jwt.TryGetPayloadValue<long>(RevocationClaim, out var stamp) || stamp < 0 || stamp > MaxStampMicros) return new TokenCheck.Invalid();
+            mintedUnder = DateTimeOffset.UnixEpoch.AddTicks(stamp * 10);
+        }
         Guid? sessionId = null;
         if (kind == TokenKind.Access && jwt.TryGetClaim(SessionIdClaim, out _))
         {
             if (!Guid.TryParse(jwt.TryGetPayloadValue<string>(SessionIdClaim, out var sid) ? sid : null, out var parsed)) return new TokenCheck.Invalid();
             sessionId = parsed;
         }
-        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt, sessionId));
+        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt, sessionId, mintedUnder));
     }
 
+    private static readonly long MaxStampMicros = (DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
     /// <summary>
-    /// The issue instant, or null when the token must be refused: an <c>iat</c> more than <see cref="MaxIssuedAtSkew"/>
-    /// ahead of now, or an <c>iat_us</c> that disagrees with <c>iat</c>. A token without <c>iat</c> gets the earliest
-    /// instant, so that any revocation cut-off refuses it.
+    /// The <c>iat</c>, or null when the token must be refused: an <c>iat</c> more than <see cref="MaxIssuedAtSkew"/> ahead
+    /// of now. A token without <c>iat</c> gets the earliest instant, so that any revocation cut-off refuses it.
     /// </summary>
     private DateTimeOffset? IssuedAt(JsonWebToken jwt)
     {
         if (!jwt.TryGetClaim("iat", out _)) return DateTimeOffset.MinValue;
         if (!jwt.TryGetPayloadValue<long>("iat", out var iat) || iat < 0 || iat > DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1) return null;
         var seconds = DateTimeOffset.FromUnixTimeSeconds(iat);
-        if (seconds > time.GetUtcNow() + MaxIssuedAtSkew) return null;
-        if (!jwt.TryGetClaim(IssuedAtMicrosClaim, out _)) return seconds;
-        if (!jwt.TryGetPayloadValue<long>(IssuedAtMicrosClaim, out var micros) || micros / 1_000_000 != iat || micros < 0) return null;
-        return DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
+        return seconds > time.GetUtcNow() + MaxIssuedAtSkew ? null : seconds;
     }
 
     private IEnumerable<SecurityKey> ResolveKey(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters)

@@ -84,22 +84,29 @@ public sealed class RevocationTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task the_cut_off_for_tokens_without_sid_is_exact_to_the_microsecond_both_ways()
+    public async Task tokens_without_sid_are_ordered_by_the_cut_off_they_were_minted_under_not_by_a_clock()
     {
         var (_, _, grain) = NewMember();
         MoveToNextSecondPlus(500);
-        var cutoff = await grain.RevokeAllIssuedBeforeNowAsync();
-        var second = DateTimeOffset.FromUnixTimeSeconds(cutoff.ToUnixTimeSeconds());
+        // Admin and authz tokens carry rvk: the cut-off the edge read just before minting (none yet: the epoch).
+        var mintedBefore = new TokenRef(Guid.NewGuid(), Now, null, (await grain.GetRevocationAsync()).RevokedBefore ?? DateTimeOffset.UnixEpoch);
+        var first = await grain.RevokeAllIssuedBeforeNowAsync();
+        var mintedAfter = new TokenRef(Guid.NewGuid(), Now, null, (await grain.GetRevocationAsync()).RevokedBefore);
 
-        // Admin and authz tokens carry iat_us: issued before the cut-off is refused, at or after it never is.
-        Assert.Equal(TokenStatus.Revoked, await grain.CheckAsync(new TokenRef(Guid.NewGuid(), cutoff.AddTicks(-10), null)));
-        Assert.Equal(TokenStatus.Revoked, await grain.CheckAsync(new TokenRef(Guid.NewGuid(), cutoff.AddMilliseconds(-499), null)));
-        Assert.Equal(TokenStatus.Active, await grain.CheckAsync(new TokenRef(Guid.NewGuid(), cutoff, null)));
-        Assert.Equal(TokenStatus.Active, await grain.CheckAsync(new TokenRef(Guid.NewGuid(), cutoff.AddTicks(10), null)));
-        Assert.Equal(TokenStatus.Active, await grain.CheckAsync(new TokenRef(Guid.NewGuid(), cutoff.AddMilliseconds(1), null)));
-        // A token with only a whole-second iat from the cut-off's own second may have been issued before it: refused.
-        Assert.Equal(TokenStatus.Revoked, await grain.CheckTokenAsync(Guid.NewGuid(), second));
-        Assert.Equal(TokenStatus.Active, await grain.CheckTokenAsync(Guid.NewGuid(), second.AddSeconds(1)));
+        Assert.Equal(first, mintedAfter.MintedUnder);
+        Assert.Equal(TokenStatus.Revoked, await grain.CheckAsync(mintedBefore));
+        Assert.Equal(TokenStatus.Active, await grain.CheckAsync(mintedAfter));
+
+        // A second revocation in the very same instant (fake time does not move) still gets a later cut-off.
+        var second = await grain.RevokeAllIssuedBeforeNowAsync();
+        Assert.True(second > first);
+        Assert.Equal(TokenStatus.Revoked, await grain.CheckAsync(mintedAfter));
+        Assert.Equal(TokenStatus.Active, await grain.CheckAsync(mintedAfter with { MintedUnder = second }));
+
+        // Tokens minted before rvk existed have only a whole-second iat: the cut-off's own second is refused (fail closed).
+        var secondOfCutOff = DateTimeOffset.FromUnixTimeSeconds(second.ToUnixTimeSeconds());
+        Assert.Equal(TokenStatus.Revoked, await grain.CheckTokenAsync(Guid.NewGuid(), secondOfCutOff));
+        Assert.Equal(TokenStatus.Active, await grain.CheckTokenAsync(Guid.NewGuid(), secondOfCutOff.AddSeconds(1)));
     }
 
     [Fact]
