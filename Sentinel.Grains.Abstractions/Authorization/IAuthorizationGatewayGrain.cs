@@ -15,6 +15,8 @@ namespace Sentinel.Grains.Authorization;
 /// <param name="AuthzService">For an authz token, its <c>svc</c>, which must be the key's service; null for an access token.</param>
 /// <param name="KnownService">The key's service when the edge has already resolved the key in this request (for rate
 /// limiting); the gateway then does not resolve it again.</param>
+/// <param name="SessionId">An access token's <c>sid</c> (its refresh family), checked by reference; null otherwise.</param>
+/// <param name="MintedUnder">An authz token's <c>rvk</c>: the revocation cut-off it was minted under; null otherwise.</param>
 [GenerateSerializer, Immutable, Alias("sentinel.ServiceCredentials")]
 public sealed record ServiceCredentials(
     [property: Id(0)] string KeyHash,
@@ -24,7 +26,9 @@ public sealed record ServiceCredentials(
     [property: Id(4)] Guid WorkspaceId,
     [property: Id(5)] string TokenRole,
     [property: Id(6)] string? AuthzService,
-    [property: Id(7)] string? KnownService = null);
+    [property: Id(7)] string? KnownService = null,
+    [property: Id(8)] Guid? SessionId = null,
+    [property: Id(9)] DateTimeOffset? MintedUnder = null);
 
 /// <summary>Why a service call was refused, in the order the contract checks them (§1.3, §1.4, §3.7, §3.8).</summary>
 public enum ServiceCallRefusal

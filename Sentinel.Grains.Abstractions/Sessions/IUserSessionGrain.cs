@@ -10,11 +10,22 @@ namespace Sentinel.Grains.Sessions;
 public interface IUserSessionGrain : IGrainWithGuidKey
 {
     /// <summary>
-    /// Decides whether a token of this user is still usable: not denylisted, not issued before a "revoke all",
-    /// and the user not deactivated.
+    /// Decides whether a token of this user is still usable (§8.2, exact to the instant). A token that names its
+    /// session (<c>sid</c>) is checked by reference: it is usable while that family is live, whatever the time of any
+    /// revocation. A token without <c>sid</c> (admin, authz, and access tokens minted before <c>sid</c> existed) is
+    /// refused when a user-wide cut-off was set after it was minted (<c>rvk</c>), or, lacking <c>rvk</c>, when its whole-second
+    /// <c>iat</c> is before the cut-off. Either way: not denylisted, user not deactivated.
+    /// </summary>
+    /// <param name="token">What the edge verified of the token.</param>
+    /// <param name="cancellationToken">Bounds the call.</param>
+    [AlwaysInterleave]
+    Task<TokenStatus> CheckAsync(TokenRef token, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="CheckAsync"/> for a token without <c>sid</c>: kept for callers that only know <c>jti</c> and <c>iat</c>.
     /// </summary>
     /// <param name="jti">The token's <c>jti</c>.</param>
-    /// <param name="issuedAt">The token's <c>iat</c>.</param>
+    /// <param name="issuedAt">The token's <c>iat</c> (see <see cref="TokenRef.IssuedAt"/>).</param>
     /// <param name="cancellationToken">Bounds the call.</param>
     [AlwaysInterleave]
     Task<TokenStatus> CheckTokenAsync(Guid jti, DateTimeOffset issuedAt, CancellationToken cancellationToken = default);
@@ -23,8 +34,10 @@ public interface IUserSessionGrain : IGrainWithGuidKey
     Task DenyTokenAsync(Guid jti, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Revokes every token of this user issued up to now (whole seconds, as <c>iat</c> is), and every refresh-token
-    /// family with the live access tokens it issued (§8.2).
+    /// Revokes every token of this user issued before now, exactly: every live refresh-token family by reference (so
+    /// the access tokens that name it are refused, and tokens of a family started later are not), and, for tokens
+    /// without <c>sid</c>, a new cut-off (strictly later than any before it), which refuses every token stamped with an
+    /// earlier one and never a token stamped with it.
     /// </summary>
     /// <returns>The cut-off that was stored.</returns>
     Task<DateTimeOffset> RevokeAllIssuedBeforeNowAsync(CancellationToken cancellationToken = default);
@@ -66,9 +79,12 @@ public interface IUserSessionGrain : IGrainWithGuidKey
     /// </summary>
     Task<int> LogoutAsync(Guid accessJti, DateTimeOffset accessExpiresAt, CancellationToken cancellationToken = default);
 
-    /// <summary>Live families, most recently used first. <paramref name="currentAccessJti"/> marks the asking session.</summary>
+    /// <summary>
+    /// Live families, most recently used first. <paramref name="current"/> marks the asking session: the asking access
+    /// token's <c>sid</c>, or its <c>jti</c> when it carries no <c>sid</c> (tokens minted before <c>sid</c> existed).
+    /// </summary>
     [AlwaysInterleave]
-    Task<IReadOnlyList<SessionInfo>> ListSessionsAsync(Guid? currentAccessJti, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<SessionInfo>> ListSessionsAsync(Guid? current, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The verdict on one token. Expected outcomes are values, not exceptions.</summary>
@@ -76,7 +92,7 @@ public enum TokenStatus
 {
     /// <summary>The token may be used.</summary>
     Active = 0,
-    /// <summary>The token's jti is denylisted, or it was issued before a "revoke all".</summary>
+    /// <summary>The token's jti is denylisted, its family is no longer live, or (no <c>sid</c>) it was issued before a "revoke all".</summary>
     Revoked = 1,
     /// <summary>The user is deactivated.</summary>
     Deactivated = 2,
@@ -84,10 +100,33 @@ public enum TokenStatus
 
 /// <summary>The revocation state of one user.</summary>
 /// <param name="DeniedTokens">How many denylisted jtis are still unexpired.</param>
-/// <param name="RevokedBefore">Tokens issued at or before this instant are revoked; null when never set.</param>
+/// <param name="RevokedBefore">
+/// The user-wide cut-off for tokens without <c>sid</c> (microseconds, strictly increasing with each revocation); null
+/// when never set. The edge stamps it into admin and authz tokens as <c>rvk</c>.
+/// </param>
 /// <param name="Deactivated">Whether the user is deactivated.</param>
 [GenerateSerializer, Immutable, Alias("sentinel.RevocationSnapshot")]
 public sealed record RevocationSnapshot(
     [property: Id(0)] int DeniedTokens,
     [property: Id(1)] DateTimeOffset? RevokedBefore,
     [property: Id(2)] bool Deactivated);
+
+/// <summary>What the session grain needs of a verified token to decide whether it was revoked.</summary>
+/// <param name="Jti">The token's <c>jti</c>.</param>
+/// <param name="IssuedAt">
+/// The token's <c>iat</c> (whole seconds). Used only for a token with neither <c>sid</c> nor <c>rvk</c> (minted before
+/// they existed): a whole-second <c>iat</c> is never later than the real issue instant, so comparing it with a cut-off
+/// errs only towards refusing, and only for tokens issued in the cut-off's own second.
+/// </param>
+/// <param name="SessionId">The <c>sid</c> claim (the refresh family id), when the token has one: checked by reference.</param>
+/// <param name="MintedUnder">
+/// The <c>rvk</c> claim: the user's cut-off (<see cref="RevocationSnapshot.RevokedBefore"/>, or the epoch when none) that
+/// the edge read from this grain just before minting. The token is revoked once a later cut-off exists. Both values
+/// come from this grain's clock, so the edge's clock plays no part.
+/// </param>
+[GenerateSerializer, Immutable, Alias("sentinel.TokenRef")]
+public sealed record TokenRef(
+    [property: Id(0)] Guid Jti,
+    [property: Id(1)] DateTimeOffset IssuedAt,
+    [property: Id(2)] Guid? SessionId,
+    [property: Id(3)] DateTimeOffset? MintedUnder = null);

@@ -37,7 +37,7 @@ internal sealed class AuthorizationGatewayGrain : Grain, IAuthorizationGatewayGr
         var key = caller.KnownService is { } known
             ? Task.FromResult<string?>(known)
             : ResolveServiceAsync(caller.KeyHash, cancellationToken);
-        var session = GrainFactory.GetGrain<IUserSessionGrain>(caller.UserId).CheckTokenAsync(caller.Jti, caller.IssuedAt, cancellationToken);
+        var session = GrainFactory.GetGrain<IUserSessionGrain>(caller.UserId).CheckAsync(new TokenRef(caller.Jti, caller.IssuedAt, caller.SessionId, caller.MintedUnder), cancellationToken);
         await Task.WhenAll(key, session);
         if (await key is not { } service) return (ServiceCallRefusal.InvalidKey, null);
         if (caller.AuthzService is not null && caller.AuthzService != service) return (ServiceCallRefusal.TokenServiceMismatch, null);

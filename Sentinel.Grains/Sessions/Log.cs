@@ -13,8 +13,8 @@ internal sealed partial class UserSessionGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: family {FamilyId} revoked at rotation ({Reason})")]
     private static partial void LogRotateRefused(ILogger logger, Guid userId, Guid familyId, SessionRefusal reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: refresh token reuse in family {FamilyId}; family revoked, {AccessTokens} access token(s) denylisted")]
-    private static partial void LogReuse(ILogger logger, Guid userId, Guid familyId, int accessTokens);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: refresh token reuse in family {FamilyId}; family revoked with its access tokens")]
+    private static partial void LogReuse(ILogger logger, Guid userId, Guid familyId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: refresh for unknown family {FamilyId}")]
     private static partial void LogUnknownFamily(ILogger logger, Guid userId, Guid familyId);

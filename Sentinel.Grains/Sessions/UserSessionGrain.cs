@@ -26,15 +26,21 @@ internal sealed partial class UserSessionGrain(
 
     private Guid UserId => this.GetPrimaryKey();
 
-    public Task<TokenStatus> CheckTokenAsync(Guid jti, DateTimeOffset issuedAt, CancellationToken cancellationToken)
+    public Task<TokenStatus> CheckAsync(TokenRef token, CancellationToken cancellationToken)
     {
         ThrowIfPoisoned();
         var s = state.State;
         if (s.Deactivated) return Task.FromResult(TokenStatus.Deactivated);
-        if (s.RevokedBefore is { } cutoff && issuedAt <= cutoff) return Task.FromResult(TokenStatus.Revoked);
-        if (s.DeniedTokens.ContainsKey(jti)) return Task.FromResult(TokenStatus.Revoked);
-        return Task.FromResult(TokenStatus.Active);
+        if (s.DeniedTokens.ContainsKey(token.Jti)) return Task.FromResult(TokenStatus.Revoked);
+        // By reference: a family leaves Families only when revoked or once all its tokens have expired, so a token
+        // naming a live family is not revoked, and one naming any other family is (or is expired anyway). No clock
+        // is compared, so a revocation and a sign-in in the same second cannot be confused.
+        if (token.SessionId is { } sid) return Task.FromResult(s.Families.ContainsKey(sid) ? TokenStatus.Active : TokenStatus.Revoked);
+        return Task.FromResult(RevokedByCutOff(s, token) ? TokenStatus.Revoked : TokenStatus.Active);
     }
+
+    public Task<TokenStatus> CheckTokenAsync(Guid jti, DateTimeOffset issuedAt, CancellationToken cancellationToken) =>
+        CheckAsync(new TokenRef(jti, issuedAt, null), cancellationToken);
 
     public async Task DenyTokenAsync(Guid jti, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
@@ -50,11 +56,8 @@ internal sealed partial class UserSessionGrain(
     {
         ThrowIfPoisoned();
         var now = time.GetUtcNow();
-        // iat has whole-second precision, so the cut-off is the current second: a token minted earlier in this
-        // second is revoked too. A fresh sign-in takes longer than that.
-        var cutoff = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
         Prune(now);
-        state.State.RevokedBefore = cutoff;
+        var cutoff = RaiseCutOff(now);
         var revoked = RevokeAllFamilies();
         await PersistOrThrowAsync();
         if (revoked > 0) LogFamiliesRevoked(logger, UserId, revoked, "revoke_all");
@@ -65,7 +68,8 @@ internal sealed partial class UserSessionGrain(
     {
         ThrowIfPoisoned();
         if (state.State.Deactivated == deactivated && state.RecordExists && (!deactivated || state.State.Families.Count == 0)) return;
-        Prune(time.GetUtcNow());
+        var now = time.GetUtcNow();
+        Prune(now);
         state.State.Deactivated = deactivated;
         var revoked = deactivated ? RevokeAllFamilies() : 0;
         await PersistOrThrowAsync();
@@ -77,7 +81,7 @@ internal sealed partial class UserSessionGrain(
         var now = time.GetUtcNow();
         var s = state.State;
         var live = s.DeniedTokens.Count(pair => pair.Value > now);
-        return Task.FromResult(new RevocationSnapshot(live, s.RevokedBefore, s.Deactivated));
+        return Task.FromResult(new RevocationSnapshot(live, EffectiveCutOff(s), s.Deactivated));
     }
 
     public async Task<SessionDecision> StartFamilyAsync(StartFamilyRequest request, CancellationToken cancellationToken)
@@ -187,7 +191,7 @@ internal sealed partial class UserSessionGrain(
         return revoked;
     }
 
-    public Task<IReadOnlyList<SessionInfo>> ListSessionsAsync(Guid? currentAccessJti, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SessionInfo>> ListSessionsAsync(Guid? current, CancellationToken cancellationToken)
     {
         ThrowIfPoisoned();
         var now = time.GetUtcNow();
@@ -197,7 +201,7 @@ internal sealed partial class UserSessionGrain(
             .ThenBy(pair => pair.Key)
             .Select(pair => new SessionInfo(pair.Key, pair.Value.ClientAppId, pair.Value.ClientAppName, pair.Value.WorkspaceId,
                 pair.Value.CreatedAt, pair.Value.LastUsedAt, pair.Value.Ip, pair.Value.UserAgent,
-                currentAccessJti is { } jti && pair.Value.AccessTokens.ContainsKey(jti)))
+                current is { } id && (pair.Key == id || pair.Value.AccessTokens?.ContainsKey(id) == true)))
             .ToArray();
         return Task.FromResult(list);
     }
@@ -220,7 +224,6 @@ internal sealed partial class UserSessionGrain(
         var tokens = new IssuedTokens(familyId, issuedAt, Guid.NewGuid(), issuedAt + policy.RefreshLifetime, Guid.NewGuid(), issuedAt + policy.AccessLifetime, claims);
         family.CurrentRefreshJti = tokens.RefreshJti;
         family.RefreshExpiresAt = tokens.RefreshExpiresAt;
-        family.AccessTokens[tokens.AccessJti] = tokens.AccessExpiresAt;
         family.LastUsedAt = now;
         family.Ip = device.Ip;
         family.UserAgent = device.UserAgent;
@@ -231,13 +234,12 @@ internal sealed partial class UserSessionGrain(
 
     private async Task<SessionDecision> RevokeForReuseAsync(Guid familyId, RefreshFamily family)
     {
-        var deniedAccess = family.AccessTokens.Count;
         RevokeFamily(familyId, family);
         if (!await TryPersistAsync()) return new SessionDecision.Refused(SessionRefusal.VersionConflict);
-        LogReuse(logger, UserId, familyId, deniedAccess);
+        LogReuse(logger, UserId, familyId);
         try
         {
-            await ActivitySinks.Resolve(ServiceProvider).WriteAsync("refresh_token_reused", UserId, new { family_id = familyId, access_tokens_revoked = deniedAccess }, CancellationToken.None);
+            await ActivitySinks.Resolve(ServiceProvider).WriteAsync("refresh_token_reused", UserId, new { family_id = familyId }, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -262,15 +264,65 @@ internal sealed partial class UserSessionGrain(
         return new ClaimsRead(new AccessClaims(user.Email, user.Name, workspaceId, member.Slug, role.ToName(), member.Groups), null);
     }
 
+    /// <summary>
+    /// Revokes by reference: once the family is gone, every access token naming it (<c>sid</c>) is refused. Access
+    /// jtis of the legacy list (tokens without <c>sid</c>, minted before the cutover) are denylisted until they expire.
+    /// </summary>
     private void RevokeFamily(Guid familyId, RefreshFamily family)
     {
         var now = time.GetUtcNow();
-        foreach (var (jti, expiresAt) in family.AccessTokens)
+        foreach (var (jti, expiresAt) in family.AccessTokens ?? [])
         {
             if (expiresAt > now) state.State.DeniedTokens[jti] = expiresAt;
         }
         state.State.Families.Remove(familyId);
     }
+
+    /// <summary>
+    /// Sets a new user-wide cut-off for tokens without <c>sid</c>: now, to the microsecond, and strictly later than the
+    /// one before, so that a token stamped with the old one (<c>rvk</c>) is refused even within the same microsecond, and
+    /// even if an earlier write of a cut-off was lost with its activation.
+    /// </summary>
+    private DateTimeOffset RaiseCutOff(DateTimeOffset now)
+    {
+        var s = state.State;
+        var micros = Math.Max(Microseconds(now), EffectiveCutOff(s) is { } earlier ? Microseconds(earlier) + 1 : 0);
+        var cutoff = DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
+        s.CutOff = cutoff;
+        s.RevokedBefore = null;
+        return cutoff;
+    }
+
+    /// <summary>
+    /// The cut-off in force. A legacy <see cref="UserSessionState.RevokedBefore"/> meant "iat at or before this whole
+    /// second", which is "issued before the next second".
+    /// </summary>
+    private static DateTimeOffset? EffectiveCutOff(UserSessionState s)
+    {
+        var legacy = s.RevokedBefore?.AddSeconds(1);
+        return (s.CutOff, legacy) switch
+        {
+            ({ } a, { } b) => a > b ? a : b,
+            ({ } a, null) => a,
+            (null, var b) => b,
+        };
+    }
+
+    /// <summary>
+    /// With <c>rvk</c> (admin and authz tokens): revoked when the cut-off in force now is later than the one the edge read
+    /// before minting, so a token minted after a revocation is never refused by it, and one minted before always is;
+    /// no clock is compared. Without it (tokens minted before <c>rvk</c> existed): revoked when the whole-second
+    /// <c>iat</c> is before the cut-off, which can only err towards refusing, within the cut-off's own second.
+    /// </summary>
+    private static bool RevokedByCutOff(UserSessionState s, TokenRef token)
+    {
+        if (EffectiveCutOff(s) is not { } cutoff) return false;
+        return token.MintedUnder is { } stamp
+            ? Microseconds(stamp) < Microseconds(cutoff)
+            : token.IssuedAt < cutoff;
+    }
+
+    private static long Microseconds(DateTimeOffset instant) => (instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     private int RevokeAllFamilies()
     {
@@ -291,24 +343,36 @@ internal sealed partial class UserSessionGrain(
         return evicted;
     }
 
-    /// <summary>Keeps the state small: expired denylist entries, families and access jtis go.</summary>
+    /// <summary>
+    /// Keeps the state small: expired denylist entries go, and so do families whose refresh token and last access token
+    /// have both expired (no token of theirs is usable, so forgetting them revokes nothing). Runs before every write.
+    /// </summary>
     private void Prune(DateTimeOffset now)
     {
         var s = state.State;
+        if (s.RevokedBefore is not null)
+        {
+            s.CutOff = EffectiveCutOff(s);
+            s.RevokedBefore = null;
+        }
         foreach (var (jti, expiresAt) in s.DeniedTokens.ToArray())
         {
             if (expiresAt <= now) s.DeniedTokens.Remove(jti);
         }
         foreach (var (id, family) in s.Families.ToArray())
         {
-            if (family.RefreshExpiresAt <= now)
+            if (family.RefreshExpiresAt <= now && (family.LastIssued?.AccessExpiresAt ?? DateTimeOffset.MinValue) <= now)
             {
                 s.Families.Remove(id);
                 continue;
             }
-            foreach (var (jti, expiresAt) in family.AccessTokens.ToArray())
+            if (family.AccessTokens is { } legacy)
             {
-                if (expiresAt <= now) family.AccessTokens.Remove(jti);
+                foreach (var (jti, expiresAt) in legacy.ToArray())
+                {
+                    if (expiresAt <= now) legacy.Remove(jti);
+                }
+                if (legacy.Count == 0) family.AccessTokens = null;
             }
         }
     }

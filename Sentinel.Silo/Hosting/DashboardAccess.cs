@@ -117,8 +117,14 @@ public sealed partial class DashboardAccess
         if (!jwt.TryGetPayloadValue<bool>("admin", out var admin) || !admin)
             return new DashboardDecision.NotAdmin("not_admin");
 
-        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
-        var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckTokenAsync(jti, issuedAt, context.RequestAborted);
+        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) && iat is >= 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
+        // As the edge does (TokenService): no critical header extension is understood (RFC 7515 §4.1.11), and an iat
+        // more than a minute ahead is forged or from a broken clock.
+        if (jwt.TryGetHeaderValue<object>("crit", out _) || issuedAt > time.GetUtcNow().AddSeconds(60))
+            return new DashboardDecision.SignInRequired("invalid_token");
+        // rvk: the revocation cut-off the token was minted under, which orders it against a revocation without any clock.
+        DateTimeOffset? mintedUnder = jwt.TryGetPayloadValue<long>("rvk", out var rvk) && rvk >= 0 && rvk < 253_402_300_799_000_000 ? DateTimeOffset.UnixEpoch.AddTicks(rvk * 10) : null;
+        var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckAsync(new TokenRef(jti, issuedAt, null, mintedUnder), context.RequestAborted);
         if (status != TokenStatus.Active) return new DashboardDecision.SignInRequired(status == TokenStatus.Revoked ? "token_revoked" : "user_deactivated");
         var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted);
         if (user is null) return new DashboardDecision.SignInRequired("invalid_token");

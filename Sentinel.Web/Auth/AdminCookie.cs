@@ -46,7 +46,7 @@ public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls cal
         if (!token.Token.TryGetPayloadValue<bool>("admin", out var admin) || !admin)
             throw ApiException.Forbidden("Not an admin", ErrorCodes.NotAdmin);
 
-        var statusTask = calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(token.Subject).CheckTokenAsync(token.Jti, token.IssuedAt, ct), context.RequestAborted);
+        var statusTask = calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(token.Subject).CheckAsync(token.Ref, ct), context.RequestAborted);
         var userTask = calls.RunAsync((g, ct) => g.GetGrain<IUserGrain>(token.Subject).GetAsync(ct), context.RequestAborted);
         var status = await statusTask;
         var user = await userTask;

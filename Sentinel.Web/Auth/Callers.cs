@@ -65,7 +65,7 @@ public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
             throw ApiException.Unauthorized("Token missing required claims", ErrorCodes.MissingClaims);
 
         var status = await calls.RunIdempotentAsync((grains, ct) =>
-            grains.GetGrain<IUserSessionGrain>(token.Subject).CheckTokenAsync(token.Jti, token.IssuedAt, ct), context.RequestAborted);
+            grains.GetGrain<IUserSessionGrain>(token.Subject).CheckAsync(token.Ref, ct), context.RequestAborted);
         if (status == TokenStatus.Revoked) throw ApiException.Unauthorized("Token has been revoked", ErrorCodes.TokenRevoked);
         if (status == TokenStatus.Deactivated) throw ApiException.Unauthorized("User account is deactivated", ErrorCodes.UserDeactivated);
 

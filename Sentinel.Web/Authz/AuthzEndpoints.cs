@@ -74,8 +74,13 @@ public static partial class AuthzEndpoints
         }
 
         // 4. One workspace: membership, role and actions from the workspace grain's memory.
-        var authz = await calls.RunAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(workspaceId)
+        // In parallel: the user's revocation cut-off, stamped as rvk, so a later revocation refuses this token (D9).
+        var revocationTask = calls.RunAsync((g, ct) => g.GetGrain<Sentinel.Grains.Sessions.IUserSessionGrain>(user.Id).GetRevocationAsync(ct), context.RequestAborted);
+        var authzTask = calls.RunAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(workspaceId)
             .GetAuthzContextAsync(user.Id, app.ServiceName, ct), context.RequestAborted);
+        await Task.WhenAll(revocationTask, authzTask);
+        var authz = await authzTask;
+        var revocation = await revocationTask;
         if (authz is null) return ApiErrors.Result(403, "User is not a member of this workspace", ErrorCodes.NotWorkspaceMember);
 
         var role = authz.Role.ToName();
@@ -88,7 +93,7 @@ public static partial class AuthzEndpoints
             claims["idp_sub"] = identity.Subject;
             claims["svc"] = app.ServiceName;
             claims["actions"] = TokenService.Array(authz.Actions);
-        });
+        }, revocation: revocation);
         LogIssued(loggers.CreateLogger("Sentinel.Web.Authz"), user.Id, authz.Workspace.Id, app.ServiceName, authz.Actions.Count, service.Context.ByOrigin);
         return Results.Json(new ResolveResponse(resolvedUser, new ResolvedWorkspace(authz.Workspace.Id, authz.Workspace.Slug, role), token,
             (int)tokens.Lifetime(TokenKind.Authz).TotalSeconds, null));

@@ -30,7 +30,8 @@ public static class ServiceFastPath
         if (!Guid.TryParse(token.Claim("wid"), out var workspaceId) || token.Claim("wrole") is not { Length: > 0 } role) return null;
         // The rate-limit step may have resolved the key already; the gateway then skips that call.
         return new ServiceCredentials(Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key), token.Subject, token.Jti, token.IssuedAt, workspaceId, role,
-            token.Kind == TokenKind.Authz ? token.Claim("svc") ?? "" : null, context.Features.Get<Sentinel.Grains.ServiceApps.ServiceKeyIdentity>()?.ServiceName);
+            token.Kind == TokenKind.Authz ? token.Claim("svc") ?? "" : null, context.Features.Get<Sentinel.Grains.ServiceApps.ServiceKeyIdentity>()?.ServiceName,
+            token.SessionId, token.MintedUnder);
     }
 
     /// <summary>The same status, detail and code the ordinary path gives for each refusal.</summary>

@@ -33,6 +33,8 @@ public sealed class SessionTokens(TokenService tokens, JwtSettings jwt, SignInSe
             p["wslug"] = claims.WorkspaceSlug;
             p["wrole"] = claims.WorkspaceRole;
             p["groups"] = TokenService.Array(claims.Groups.Select(g => g.ToString()));
+            // Revocation is checked by reference to the family (§8.2), never by comparing iat with a cut-off.
+            p[TokenService.SessionIdClaim] = issued.FamilyId.ToString();
         });
         var refresh = tokens.MintExact(TokenKind.Refresh, userId, issued.RefreshJti, issued.IssuedAt, issued.RefreshExpiresAt,
             p => p["fid"] = issued.FamilyId.ToString());

@@ -86,7 +86,7 @@ public static partial class SessionsEndpoints
 
     public static async Task<IResult> ListAsync(StrictBearer auth, HttpContext context, GrainCalls calls)
     {
-        var sessions = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IUserSessionGrain>(auth.Caller.UserId).ListSessionsAsync(auth.Caller.Token.Jti, ct), context.RequestAborted);
+        var sessions = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IUserSessionGrain>(auth.Caller.UserId).ListSessionsAsync(auth.Caller.Token.SessionId ?? auth.Caller.Token.Jti, ct), context.RequestAborted);
         return Results.Json(new { sessions = sessions.Select(SessionResponse.From) });
     }
 

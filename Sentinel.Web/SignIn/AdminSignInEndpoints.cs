@@ -88,12 +88,14 @@ public static partial class AdminSignInEndpoints
             await g.GetGrain<ISignInAuditGrain>(0).RecordAsync("admin_login", user.Id, new Dictionary<string, string?> { ["provider"] = provider, ["ip"] = ip }, ct);
             return true;
         }, context.RequestAborted);
+        // Read after the sign-in decision: a revocation of this user from now on refuses the token (rvk), an earlier one never does.
+        var revocation = await deps.Calls.RunAsync((g, ct) => g.GetGrain<IUserSessionGrain>(user.Id).GetRevocationAsync(ct), context.RequestAborted);
         var (token, _, _) = tokens.Mint(TokenKind.Admin, user.Id, p =>
         {
             p["email"] = user.Email;
             p["name"] = user.Name;
             p["admin"] = true;
-        });
+        }, revocation: revocation);
         AdminCookies.Append(context.Response, token, settings);
         LogAdminSignedIn(logger, user.Id, provider);
         Count("success");

@@ -15,15 +15,22 @@ public enum TokenKind
 }
 
 /// <summary>What a verified token says. Only the claims its kind carries are set.</summary>
+/// <param name="SessionId">The access token's <c>sid</c> (its refresh family), when it carries one.</param>
+/// <param name="MintedUnder">The <c>rvk</c> claim of an admin or authz token: the revocation cut-off it was minted under.</param>
 public sealed record VerifiedToken(
     TokenKind Kind,
     Guid Subject,
     Guid Jti,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    JsonWebToken Token)
+    JsonWebToken Token,
+    Guid? SessionId = null,
+    DateTimeOffset? MintedUnder = null)
 {
     public string? Claim(string name) => Token.TryGetPayloadValue<string>(name, out var value) ? value : null;
+
+    /// <summary>What the session grain checks for revocation.</summary>
+    public Sentinel.Grains.Sessions.TokenRef Ref => new(Jti, IssuedAt, SessionId, MintedUnder);
 }
 
 /// <summary>The verdict on a presented token. Expected outcomes are values.</summary>
@@ -43,6 +50,28 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
 {
     /// <summary>Tokens longer than this are refused before any parsing (§1.4).</summary>
     public const int MaxTokenLength = 8192;
+
+    /// <summary>
+    /// How far in the future an <c>iat</c> may be: the clock difference tolerated between the replica that minted a
+    /// token and the one that checks it. Beyond it the token is refused; a token minted "later" than now is either
+    /// forged with a stolen key or from a broken clock, and it would outlive every revocation cut-off.
+    /// </summary>
+    public static readonly TimeSpan MaxIssuedAtSkew = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Private claim of admin and authz tokens (which name no session): the user's revocation cut-off the edge read from
+    /// the session grain just before minting, in microseconds since the epoch (0: none yet). The token is revoked once
+    /// the grain holds a later cut-off. <c>iat</c> (whole seconds, and from the edge's clock) could not order a token
+    /// against a revocation in the same second; this needs no clock at all.
+    /// </summary>
+    public const string RevocationClaim = "rvk";
+
+    /// <summary>The <c>rvk</c> value for a cut-off (null: none yet).</summary>
+    public static long RevocationStamp(DateTimeOffset? cutoff) =>
+        cutoff is { } c ? (c.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 : 0;
+
+    /// <summary>The access token's session: its refresh family id, which revocation is checked against (§8.2).</summary>
+    public const string SessionIdClaim = "sid";
 
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly bool warnedNoKid = WarnNoKid(settings, logger);
@@ -72,7 +101,17 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
     };
 
     /// <summary>Signs a token of <paramref name="kind"/> for <paramref name="subject"/>; <paramref name="claims"/> adds the kind's own claims.</summary>
-    public (string Token, Guid Jti, DateTimeOffset ExpiresAt) Mint(TokenKind kind, Guid subject, Action<JsonObject> claims, Guid? jti = null)
+    /// <param name="kind">The token kind.</param>
+    /// <param name="subject">The user.</param>
+    /// <param name="claims">Adds the kind's own claims.</param>
+    /// <param name="jti">The jti; a new one when null.</param>
+    /// <param name="revocation">
+    /// For admin and authz tokens: the user's revocation state read from the session grain just before minting; it is
+    /// stamped as <c>rvk</c>. Without it the token is checked by its whole-second <c>iat</c>, which refuses a token minted
+    /// in the same second as a revocation.
+    /// </param>
+    public (string Token, Guid Jti, DateTimeOffset ExpiresAt) Mint(TokenKind kind, Guid subject, Action<JsonObject> claims, Guid? jti = null,
+        Sentinel.Grains.Sessions.RevocationSnapshot? revocation = null)
     {
         var now = time.GetUtcNow();
         var issuedAt = now.ToUnixTimeSeconds();
@@ -88,6 +127,7 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
             ["iat"] = issuedAt,
             ["exp"] = expiresAt.ToUnixTimeSeconds(),
         };
+        if (revocation is not null) payload[RevocationClaim] = RevocationStamp(revocation.RevokedBefore);
         claims(payload);
         var token = handler.CreateToken(payload.ToJsonString(), keys.Credentials);
         metrics.Issued(TypeClaim(kind));
@@ -134,10 +174,39 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         };
         var result = await handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return new TokenCheck.Invalid();
+        // RFC 7515 §4.1.11: a recipient must reject a token whose crit names an extension it does not understand.
+        // Sentinel understands none, so any crit (even an empty or malformed one) is refused.
+        if (jwt.TryGetHeaderValue<object>("crit", out _)) return new TokenCheck.Invalid();
         if (!jwt.TryGetPayloadValue<string>("type", out var type) || type != TypeClaim(kind)) return new TokenCheck.WrongType();
         if (!Guid.TryParse(jwt.Subject, out var subject) || !Guid.TryParse(jwt.Id, out var jti)) return new TokenCheck.Invalid();
-        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
-        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt));
+        if (IssuedAt(jwt) is not { } issuedAt) return new TokenCheck.Invalid();
+        DateTimeOffset? mintedUnder = null;
+        if (kind != TokenKind.Access && jwt.TryGetClaim(RevocationClaim, out _))
+        {
+            if (!jwt.TryGetPayloadValue<long>(RevocationClaim, out var stamp) || stamp < 0 || stamp > MaxStampMicros) return new TokenCheck.Invalid();
+            mintedUnder = DateTimeOffset.UnixEpoch.AddTicks(stamp * 10);
+        }
+        Guid? sessionId = null;
+        if (kind == TokenKind.Access && jwt.TryGetClaim(SessionIdClaim, out _))
+        {
+            if (!Guid.TryParse(jwt.TryGetPayloadValue<string>(SessionIdClaim, out var sid) ? sid : null, out var parsed)) return new TokenCheck.Invalid();
+            sessionId = parsed;
+        }
+        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt, sessionId, mintedUnder));
+    }
+
+    private static readonly long MaxStampMicros = (DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    /// <summary>
+    /// The <c>iat</c>, or null when the token must be refused: an <c>iat</c> more than <see cref="MaxIssuedAtSkew"/> ahead
+    /// of now. A token without <c>iat</c> gets the earliest instant, so that any revocation cut-off refuses it.
+    /// </summary>
+    private DateTimeOffset? IssuedAt(JsonWebToken jwt)
+    {
+        if (!jwt.TryGetClaim("iat", out _)) return DateTimeOffset.MinValue;
+        if (!jwt.TryGetPayloadValue<long>("iat", out var iat) || iat < 0 || iat > DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1) return null;
+        var seconds = DateTimeOffset.FromUnixTimeSeconds(iat);
+        return seconds > time.GetUtcNow() + MaxIssuedAtSkew ? null : seconds;
     }
 
     private IEnumerable<SecurityKey> ResolveKey(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters)

@@ -42,7 +42,7 @@ namespace Sentinel.Bench.Sessions
     /// <summary>Command-line options, with the defaults <c>make bench</c> uses; every phase is bounded.</summary>
     internal sealed record SessionBenchOptions(
         int[] MemorySizes, int[] LatencySizes, int LatencyRuns, int Seconds, int Rate, int WorkspaceSize, int SetupConcurrency,
-        int Chunk, TimeSpan SetupBudget, bool Durable, TimeSpan Deadline)
+        int Chunk, TimeSpan SetupBudget, bool Durable, TimeSpan Deadline, int HeavyFamilies, int HeavyRefreshes)
     {
         public int[] Stages => MemorySizes.Concat(LatencySizes).Distinct().Order().ToArray();
 
@@ -68,12 +68,16 @@ namespace Sentinel.Bench.Sessions
                 Chunk: Int("--chunk", 10_000, 100, 200_000),
                 SetupBudget: TimeSpan.FromMinutes(Int("--setup-budget-minutes", 12, 1, 120)),
                 Durable: args.Contains("--durable"),
-                Deadline: TimeSpan.FromMinutes(Int("--deadline-minutes", 25, 1, 180)));
+                Deadline: TimeSpan.FromMinutes(Int("--deadline-minutes", 25, 1, 180)),
+                HeavyFamilies: Int("--heavy-families", quick ? 100 : 500, 1, 10_000),
+                // Under RATE_LIMIT_REFRESH (30/min per family): each family refreshes back to back.
+                HeavyRefreshes: Int("--heavy-refreshes", 25, 2, 29));
         }
 
         public override string ToString() =>
             $"stages {string.Join("/", Stages)} users (memory at {string.Join(",", MemorySizes)}, latency at {string.Join(",", LatencySizes)}); " +
-            $"latency {LatencyRuns} runs of {Seconds}s at {Rate} req/s; workspaces of {WorkspaceSize}; setup budget {SetupBudget.TotalMinutes:F0} min" +
+            $"latency {LatencyRuns} runs of {Seconds}s at {Rate} req/s; workspaces of {WorkspaceSize}; setup budget {SetupBudget.TotalMinutes:F0} min; " +
+            $"stored row size after {HeavyRefreshes} refreshes of {HeavyFamilies} families" +
             (Durable ? "" : "; asynchronous commit");
     }
 
@@ -159,6 +163,7 @@ namespace Sentinel.Bench.Sessions
                         break;
                     }
                 }
+                var rows = await StoredRowsAsync(http, chains, o, ct);
                 await host.StandardInput.WriteLineAsync("quit".AsMemory(), ct);
                 await host.StandardInput.FlushAsync(ct);
                 await ReadUntilAsync("BYE", line => Console.WriteLine($"  silo: {line}"));
@@ -175,6 +180,11 @@ namespace Sentinel.Bench.Sessions
                         $"managed_mb={Stats.F(sample.GetProperty("managed_mb").GetDouble(), "F1")} rss_mb={Stats.F(sample.GetProperty("rss_mb").GetDouble(), "F1")} " +
                         $"session_activations={sample.GetProperty("session_activations").GetInt32()} families_per_second={Stats.F(sample.GetProperty("families_per_second").GetDouble(), "F0")} runs=1");
                 }
+                Console.WriteLine($"stored session row after 1 refresh: {rows.After1.Avg:F0} bytes of JSON ({rows.After1.Stored:F0} stored), after {o.HeavyRefreshes}: " +
+                    $"{rows.AfterN.Avg:F0} ({rows.AfterN.Stored:F0} stored); {rows.AfterN.Rows} rows, one family each; TOAST starts near 2 KB");
+                Console.WriteLine($"RESULT bench=session_row families={rows.AfterN.Rows} refreshes_per_family={o.HeavyRefreshes} " +
+                    $"bytes_per_session_after_1={Stats.F(rows.After1.Avg, "F0")} bytes_per_session={Stats.F(rows.AfterN.Avg, "F0")} " +
+                    $"stored_bytes_after_1={Stats.F(rows.After1.Stored, "F0")} stored_bytes={Stats.F(rows.AfterN.Stored, "F0")} max_bytes={Stats.F(rows.AfterN.Max, "F0")} errors={rows.Errors} runs=1");
                 var sizes = latency.Keys.Order().ToArray();
                 if (sizes.Length >= 2)
                 {
@@ -198,6 +208,67 @@ namespace Sentinel.Bench.Sessions
                     await host.WaitForExitAsync(CancellationToken.None);
                 }
             }
+        }
+
+        private sealed record RowSizes(int Rows, double Avg, double Stored, double Max);
+
+        /// <summary>
+        /// Stored size of session rows after a refresh-heavy run (issue 23 item 6): families picked at random from the
+        /// population refresh once (the baseline, same run), then back to back up to <c>HeavyRefreshes</c> times, well
+        /// inside one access lifetime, so a state that kept every live access token would grow with each refresh.
+        /// Sizes come from PostgreSQL: the JSON payload length and <c>pg_column_size</c> (as stored, compressed or not)
+        /// of the session rows written since each step began.
+        /// </summary>
+        private static async Task<(RowSizes After1, RowSizes AfterN, int Errors)> StoredRowsAsync(HttpClient http, List<Chain> chains, SessionBenchOptions o, CancellationToken ct)
+        {
+            await using var db = NpgsqlDataSource.Create(TestConnection.ConnectionString());
+            async Task<DateTime> ClockAsync()
+            {
+                await using var cmd = db.CreateCommand("SELECT clock_timestamp()");
+                return (DateTime)(await cmd.ExecuteScalarAsync(ct))!;
+            }
+            async Task<RowSizes> SizesSinceAsync(DateTime since)
+            {
+                await using var cmd = db.CreateCommand(
+                    "SELECT count(*), coalesce(avg(octet_length(payload_binary)), 0), coalesce(avg(pg_column_size(payload_binary)), 0), coalesce(max(octet_length(payload_binary)), 0) " +
+                    "FROM orleans_storage WHERE grain_type_string = 'session' AND payload_binary IS NOT NULL AND modified_on >= @since");
+                cmd.Parameters.AddWithValue("since", since);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                await r.ReadAsync(ct);
+                return new RowSizes((int)r.GetInt64(0), Convert.ToDouble(r.GetValue(1), CultureInfo.InvariantCulture),
+                    Convert.ToDouble(r.GetValue(2), CultureInfo.InvariantCulture), Convert.ToDouble(r.GetValue(3), CultureInfo.InvariantCulture));
+            }
+            var picks = Enumerable.Range(0, chains.Count).OrderBy(_ => Random.Shared.Next()).Take(Math.Min(o.HeavyFamilies, chains.Count)).Select(i => chains[i]).ToArray();
+            foreach (var chain in picks) chain.EnsureToken();
+            var errors = 0;
+            async Task RefreshAllAsync(int times)
+            {
+                using var gate = new SemaphoreSlim(32);
+                await Task.WhenAll(picks.Select(async chain =>
+                {
+                    for (var i = 0; i < times; i++)
+                    {
+                        await gate.WaitAsync(ct);
+                        try
+                        {
+                            using var response = await http.PostAsJsonAsync("/auth/refresh", new { refresh_token = chain.Refresh }, ct);
+                            if (response.StatusCode != HttpStatusCode.OK) { Interlocked.Increment(ref errors); return; }
+                            chain.Refresh = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("refresh_token").GetString()!;
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+                    }
+                }));
+            }
+            var t0 = await ClockAsync();
+            await RefreshAllAsync(1);
+            var after1 = await SizesSinceAsync(t0);
+            var t1 = await ClockAsync();
+            await RefreshAllAsync(o.HeavyRefreshes - 1);
+            var afterN = await SizesSinceAsync(t1);
+            return (after1, afterN, errors);
         }
 
         /// <summary>

@@ -106,8 +106,8 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
 
         Assert.Equal(SessionRefusal.Reused, Assert.IsType<SessionDecision.Refused>(reuse).Reason);
         Assert.Equal(SessionRefusal.FamilyNotFound, Assert.IsType<SessionDecision.Refused>(await RotateAsync(m, second)).Reason);
-        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(first.AccessJti, first.IssuedAt));
-        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(second.AccessJti, second.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckAsync(new TokenRef(first.AccessJti, first.IssuedAt, first.FamilyId)));
+        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckAsync(new TokenRef(second.AccessJti, second.IssuedAt, second.FamilyId)));
         Assert.Contains("refresh_token_reused", RecordingActivitySink.Instance.ActionsFor(m.UserId));
     }
 
@@ -191,7 +191,7 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         Assert.Equal(SessionRefusal.NotMember, Assert.IsType<SessionDecision.Refused>(await RotateAsync(m, first)).Reason);
         Directory.SetMember(m.WorkspaceId, m.UserId, WorkspaceRole.Viewer);
         Assert.Equal(SessionRefusal.FamilyNotFound, Assert.IsType<SessionDecision.Refused>(await RotateAsync(m, first)).Reason);
-        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(first.AccessJti, first.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckAsync(new TokenRef(first.AccessJti, first.IssuedAt, first.FamilyId)));
     }
 
     [Fact]
@@ -221,8 +221,8 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         var live = await m.Grain.ListSessionsAsync(null);
         Assert.Equal(3, live.Count);
         Assert.DoesNotContain(live, s => s.FamilyId == families[0].FamilyId);
-        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(families[0].AccessJti, families[0].IssuedAt));
-        Assert.Equal(TokenStatus.Active, await m.Grain.CheckTokenAsync(families[1].AccessJti, families[1].IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckAsync(new TokenRef(families[0].AccessJti, families[0].IssuedAt, families[0].FamilyId)));
+        Assert.Equal(TokenStatus.Active, await m.Grain.CheckAsync(new TokenRef(families[1].AccessJti, families[1].IssuedAt, families[1].FamilyId)));
         Assert.Equal(SessionRefusal.FamilyNotFound, Assert.IsType<SessionDecision.Refused>(await RotateAsync(m, families[0], policy)).Reason);
     }
 
@@ -252,8 +252,8 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         Assert.False(await m.Grain.RevokeFamilyAsync(phone.FamilyId, "user"));
         Assert.False(await m.Grain.RevokeFamilyAsync(Guid.NewGuid(), "user"));
 
-        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(phone.AccessJti, phone.IssuedAt));
-        Assert.Equal(TokenStatus.Active, await m.Grain.CheckTokenAsync(laptop.AccessJti, laptop.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckAsync(new TokenRef(phone.AccessJti, phone.IssuedAt, phone.FamilyId)));
+        Assert.Equal(TokenStatus.Active, await m.Grain.CheckAsync(new TokenRef(laptop.AccessJti, laptop.IssuedAt, laptop.FamilyId)));
         Assert.IsType<SessionDecision.Issued>(await RotateAsync(m, laptop));
     }
 
@@ -269,7 +269,7 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
 
         Assert.Empty(await m.Grain.ListSessionsAsync(null));
         Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(presented, Now));
-        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(b.AccessJti, b.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckAsync(new TokenRef(b.AccessJti, b.IssuedAt, b.FamilyId)));
         Assert.Equal(SessionRefusal.FamilyNotFound, Assert.IsType<SessionDecision.Refused>(await RotateAsync(m, a)).Reason);
     }
 
@@ -285,13 +285,15 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         await viaDeactivation.Grain.SetDeactivatedAsync(true);
 
         Assert.Empty(await viaRevokeAll.Grain.ListSessionsAsync(null));
-        Assert.Equal(1, (await viaRevokeAll.Grain.GetRevocationAsync()).DeniedTokens);
+        // By reference: the family is gone, so its access token (sid) is refused, and nothing is stored per token.
+        Assert.Equal(TokenStatus.Revoked, await viaRevokeAll.Grain.CheckAsync(new TokenRef(a.AccessJti, a.IssuedAt, a.FamilyId)));
+        Assert.Equal(0, (await viaRevokeAll.Grain.GetRevocationAsync()).DeniedTokens);
         Assert.Equal(SessionRefusal.FamilyNotFound, Assert.IsType<SessionDecision.Refused>(await RotateAsync(viaRevokeAll, a)).Reason);
         Assert.Empty(await viaDeactivation.Grain.ListSessionsAsync(null));
-        Assert.Equal(1, (await viaDeactivation.Grain.GetRevocationAsync()).DeniedTokens);
+        Assert.Equal(TokenStatus.Deactivated, await viaDeactivation.Grain.CheckAsync(new TokenRef(b.AccessJti, b.IssuedAt, b.FamilyId)));
+        Assert.Equal(0, (await viaDeactivation.Grain.GetRevocationAsync()).DeniedTokens);
         Assert.Equal(SessionRefusal.UserInactive, Assert.IsType<SessionDecision.Refused>(
             await viaDeactivation.Grain.StartFamilyAsync(new StartFamilyRequest(Guid.NewGuid(), viaDeactivation.WorkspaceId, null, null, Device, Policy()))).Reason);
-        _ = b;
     }
 
     [Fact]
@@ -303,7 +305,7 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(3));
         var newer = await StartAsync(m);
 
-        var list = await m.Grain.ListSessionsAsync(older.AccessJti);
+        var list = await m.Grain.ListSessionsAsync(older.FamilyId);
 
         Assert.Equal([newer.FamilyId, older.FamilyId], list.Select(s => s.FamilyId));
         Assert.True(list.Single(s => s.FamilyId == older.FamilyId).Current);
@@ -325,7 +327,7 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         Assert.Single(winners);
         Assert.Equal(49, decisions.OfType<SessionDecision.Refused>().Count());
         Assert.Empty(await m.Grain.ListSessionsAsync(null));
-        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckTokenAsync(winners[0].Tokens.AccessJti, winners[0].Tokens.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await m.Grain.CheckAsync(new TokenRef(winners[0].Tokens.AccessJti, winners[0].Tokens.IssuedAt, winners[0].Tokens.FamilyId)));
     }
 
     [Fact]
@@ -340,7 +342,7 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
 
         var reloaded = fixture.Grains.GetGrain<IUserSessionGrain>(m.UserId);
         Assert.Equal([live.FamilyId], (await reloaded.ListSessionsAsync(null)).Select(s => s.FamilyId));
-        Assert.Equal(TokenStatus.Revoked, await reloaded.CheckTokenAsync(gone.AccessJti, gone.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await reloaded.CheckAsync(new TokenRef(gone.AccessJti, gone.IssuedAt, gone.FamilyId)));
         Assert.IsType<SessionDecision.Issued>(await RotateAsync(m with { Grain = reloaded }, live));
     }
 }

@@ -131,6 +131,6 @@ public sealed class AdminAppsProcessTests(AdminAppsCluster cluster) : IClassFixt
         var (patchStatus, _) = await AdminAsync(webB, HttpMethod.Patch, $"/admin/client-apps/{appId}", cookie, new { revoke_sessions = true });
         Assert.Equal(HttpStatusCode.OK, patchStatus);
         Assert.Empty(await sessions.ListSessionsAsync(null));
-        Assert.Equal(TokenStatus.Revoked, await sessions.CheckTokenAsync(issued.Tokens.AccessJti, issued.Tokens.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await sessions.CheckAsync(new TokenRef(issued.Tokens.AccessJti, issued.Tokens.IssuedAt, issued.Tokens.FamilyId)));
     }
 }

@@ -74,6 +74,22 @@ public sealed class DashboardAccessTests(DashboardSilo s) : IClassFixture<Dashbo
         return TestTokens.Sign(payload, lifetime ?? TimeSpan.FromMinutes(60), issuedAt, key, kid);
     }
 
+    /// <summary>A valid admin token but for a <c>crit</c> header naming an extension nobody understands.</summary>
+    private static string WithCrit(Guid userId)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = new JsonObject
+        {
+            ["iss"] = TestTokens.Issuer, ["sub"] = userId.ToString(), ["aud"] = "sentinel:admin", ["type"] = "admin_access",
+            ["jti"] = Guid.NewGuid().ToString(), ["email"] = "admin@example.com", ["name"] = "Admin", ["admin"] = true,
+            ["iat"] = now, ["exp"] = now + 3600,
+        };
+        var key = new Microsoft.IdentityModel.Tokens.RsaSecurityKey(TestKeys.Rsa) { KeyId = TestKeys.Kid };
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(payload.ToJsonString(),
+            new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.RsaSha256),
+            new Dictionary<string, object> { ["x-ext"] = "v", ["crit"] = new[] { "x-ext" } });
+    }
+
     private async Task<HttpResponseMessage> GetAsync(string path, string? token, string accept = "application/json")
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(s.Dashboard, path));
@@ -142,6 +158,8 @@ public sealed class DashboardAccessTests(DashboardSilo s) : IClassFixture<Dashbo
             ["another issuer"] = AdminToken(admin, issuer: "http://evil.example"),
             ["expired"] = AdminToken(admin, lifetime: TimeSpan.FromMinutes(1), issuedAt: DateTimeOffset.UtcNow.AddMinutes(-2)),
             ["garbage"] = "not-a-jwt",
+            ["issued ten years ahead"] = AdminToken(admin, issuedAt: DateTimeOffset.UtcNow.AddYears(10)),
+            ["a crit header"] = WithCrit(admin),
         };
         foreach (var (what, token) in refused)
         {

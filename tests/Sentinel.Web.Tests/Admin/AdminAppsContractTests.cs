@@ -155,8 +155,8 @@ public sealed partial class AdminAppsContractTests(SentinelWebApplication app)
         }
         var left = await sessions.ListSessionsAsync(null);
         Assert.Equal([other.Tokens.FamilyId], left.Select(s => s.FamilyId));
-        Assert.Equal(TokenStatus.Revoked, await sessions.CheckTokenAsync(mine.Tokens.AccessJti, mine.Tokens.IssuedAt));
-        Assert.Equal(TokenStatus.Active, await sessions.CheckTokenAsync(other.Tokens.AccessJti, other.Tokens.IssuedAt));
+        Assert.Equal(TokenStatus.Revoked, await sessions.CheckAsync(new TokenRef(mine.Tokens.AccessJti, mine.Tokens.IssuedAt, mine.Tokens.FamilyId)));
+        Assert.Equal(TokenStatus.Active, await sessions.CheckAsync(new TokenRef(other.Tokens.AccessJti, other.Tokens.IssuedAt, other.Tokens.FamilyId)));
         var activity = await a.Grains.GetGrain<Sentinel.Grains.Admin.IAdminQueryGrain>(0).ListActivityAsync(new(1, 1, "client_app_updated", null, null, admin.Id, null, null));
         var detail = System.Text.Json.JsonDocument.Parse(Assert.Single(activity.Items).DetailJson!).RootElement;
         Assert.Equal(1, detail.GetProperty("tokens_revoked").GetInt32());
