@@ -120,6 +120,18 @@ def main():
     else:
         missing("sessions", "memory per active session grain")
 
+    # Stored session row: bounded by live families, not by how often they refresh.
+    r = [x for x in results.get("sessions", []) if x.get("bench") == "session_row"]
+    if r:
+        x = r[-1]
+        first, last = float(x["bytes_per_session_after_1"]), float(x["bytes_per_session"])
+        row(f"stored session row after {x.get('refreshes_per_family')} refreshes per family",
+            f"{num(last)} B per session row (max {num(x.get('max_bytes'))} B)",
+            f"{num(first)} B after 1 refresh", f"{last / first:.2f}" if first else "—", "1",
+            f"goal 1.00 (state does not grow with refreshes); {x.get('families')} families; PostgreSQL TOASTs rows past ~2 KB; errors {x.get('errors')}")
+    elif "sessions" in status:
+        missing("sessions", "stored session row")
+
     # Refresh latency at 1k vs 100k.
     r = [x for x in results.get("sessions", []) if x.get("bench") == "refresh_latency"]
     if r:
