@@ -15,15 +15,15 @@ public static partial class ConventionsMiddleware
     public static IApplicationBuilder UseSentinelConventions(this IApplicationBuilder app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync, StatusCodeSelector = null });
-        app.Use(static async (context, next) =>
+        var trailingSlash = new TrailingSlash(app.ApplicationServices.GetRequiredService<EndpointDataSource>());
+        app.Use(async (context, next) =>
         {
             var request = context.Request;
-            var path = request.Path.Value;
-            if (path is { Length: > 1 } && path.EndsWith('/'))
+            if (trailingSlash.LocationFor(context) is { } location)
             {
                 // 307 keeps the method and body, as the original (Starlette) does.
                 context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-                context.Response.Headers.Location = request.PathBase + path.TrimEnd('/') + request.QueryString;
+                context.Response.Headers.Location = location;
                 return;
             }
             if (request.ContentLength is > MaxBodyBytes)
