@@ -31,6 +31,12 @@ public static partial class ConventionsMiddleware
                 await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", ErrorCodes.BodyTooLarge);
                 return;
             }
+            Validation.NulText.CleanHeaders(request.Headers);
+            if (Validation.NulText.Find(context) is { Count: > 0 } nul)
+            {
+                await ApiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, nul, ErrorCodes.ValidationFailed);
+                return;
+            }
 
             await next(context);
 
@@ -57,6 +63,11 @@ public static partial class ConventionsMiddleware
             case not null when GrainCalls.IsTransport(error) && !context.RequestAborted.IsCancellationRequested:
                 LogClusterUnavailable(logger, error.GetType().Name, context.Request.Path);
                 await ApiErrors.WriteClusterUnavailableAsync(context);
+                return;
+            case Sentinel.Grains.Storage.StorageRejectedValueException:
+                // Defence in depth behind the edge's NUL checks: a value the database refused is the request's fault.
+                await ApiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity,
+                    new[] { new ValidationItem("value_error", ["body"], "Input contains a value that cannot be stored", null) }, ErrorCodes.ValidationFailed);
                 return;
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                 await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", ErrorCodes.BodyTooLarge);
