@@ -38,9 +38,25 @@ public static partial class ConventionsMiddleware
                 return;
             }
 
-            await next(context);
+            // Sentinel's handlers write the contract's errors themselves; an endpoint from a framework library (the
+            // DEBUG-only OpenAPI document) may answer an error in text, so its error bodies are replaced. Only those
+            // endpoints pay for the buffering stream.
+            var guard = FrameworkErrorGuard.For(context);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                guard?.Restore();
+            }
 
             var response = context.Response;
+            if (guard is { Swallowed: true })
+            {
+                response.ContentType = null;
+                response.ContentLength = null;
+            }
             if (response.StatusCode >= 400 && !response.HasStarted && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType))
             {
                 var (detail, code) = ApiErrors.ForStatus(response.StatusCode);
