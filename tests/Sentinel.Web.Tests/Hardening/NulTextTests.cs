@@ -120,6 +120,22 @@ public sealed class NulTextTests(SentinelWebApplication app)
         Assert.Equal(200, context.Response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/admin/import/csv/preview")]
+    [InlineData("/admin/import/csv/execute")]
+    public async Task nul_in_an_imported_csv_is_never_a_server_error(string path)
+    {
+        var admin = await new AdminScenario(app).AdminAsync();
+        using var request = AdminScenario.Request(HttpMethod.Post, path, admin.Cookie);
+        var file = new ByteArrayContent(Encoding.UTF8.GetBytes($"email,name,workspace_slug,role\n{Scenario.Unique("csv")}@example.com,a\0b,,\n"));
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        request.Content = new MultipartFormDataContent { { file, "file", "users.csv" } };
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task a_nul_that_reaches_the_database_is_refused_as_bad_input_not_a_server_fault()
     {
