@@ -56,6 +56,7 @@ builder.Services.AddSingleton(security);
 
 // Logs: one JSON object per line (LOG_FORMAT), redacted (LOG_PII_REDACTION); metrics at /metrics.
 builder.Logging.AddSentinelLogging(builder.Configuration);
+builder.Logging.AddKestrelRejectionReasons();
 builder.Services.AddSentinelMetrics();
 builder.Services.AddSentinelOpenApi(settings.Debug);
 builder.Services.AddSingleton(settings);
@@ -66,8 +67,9 @@ builder.Services.AddSingleton(providers);
 builder.WebHost.ConfigureKestrel(k =>
 {
     var host = System.Net.IPAddress.Parse(settings.ServiceHost);
-    k.Listen(host, settings.ApiPort);
-    if (settings.AdminPort > 0) k.Listen(host, settings.AdminPort);
+    // Kestrel's own refusals (431, 414, unparsable requests) get the contract's JSON body too (§8.1).
+    k.Listen(host, settings.ApiPort, l => l.UseJsonRejections());
+    if (settings.AdminPort > 0) k.Listen(host, settings.AdminPort, l => l.UseJsonRejections());
     k.Limits.MaxRequestBodySize = ConventionsMiddleware.MaxBodyBytes;
     k.AddServerHeader = false;
 });

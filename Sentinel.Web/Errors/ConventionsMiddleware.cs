@@ -15,15 +15,15 @@ public static partial class ConventionsMiddleware
     public static IApplicationBuilder UseSentinelConventions(this IApplicationBuilder app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync, StatusCodeSelector = null });
-        app.Use(static async (context, next) =>
+        var trailingSlash = new TrailingSlash(app.ApplicationServices.GetRequiredService<EndpointDataSource>());
+        app.Use(async (context, next) =>
         {
             var request = context.Request;
-            var path = request.Path.Value;
-            if (path is { Length: > 1 } && path.EndsWith('/'))
+            if (trailingSlash.LocationFor(context) is { } location)
             {
                 // 307 keeps the method and body, as the original (Starlette) does.
                 context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-                context.Response.Headers.Location = request.PathBase + path.TrimEnd('/') + request.QueryString;
+                context.Response.Headers.Location = location;
                 return;
             }
             if (request.ContentLength is > MaxBodyBytes)
@@ -31,10 +31,32 @@ public static partial class ConventionsMiddleware
                 await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", ErrorCodes.BodyTooLarge);
                 return;
             }
+            Validation.NulText.CleanHeaders(request.Headers);
+            if (Validation.NulText.Find(context) is { Count: > 0 } nul)
+            {
+                await ApiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, nul, ErrorCodes.ValidationFailed);
+                return;
+            }
 
-            await next(context);
+            // Sentinel's handlers write the contract's errors themselves; an endpoint from a framework library (the
+            // DEBUG-only OpenAPI document) may answer an error in text, so its error bodies are replaced. Only those
+            // endpoints pay for the buffering stream.
+            var guard = FrameworkErrorGuard.For(context);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                guard?.Restore();
+            }
 
             var response = context.Response;
+            if (guard is { Swallowed: true })
+            {
+                response.ContentType = null;
+                response.ContentLength = null;
+            }
             if (response.StatusCode >= 400 && !response.HasStarted && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType))
             {
                 var (detail, code) = ApiErrors.ForStatus(response.StatusCode);
@@ -57,6 +79,11 @@ public static partial class ConventionsMiddleware
             case not null when GrainCalls.IsTransport(error) && !context.RequestAborted.IsCancellationRequested:
                 LogClusterUnavailable(logger, error.GetType().Name, context.Request.Path);
                 await ApiErrors.WriteClusterUnavailableAsync(context);
+                return;
+            case Sentinel.Grains.Storage.StorageRejectedValueException:
+                // Defence in depth behind the edge's NUL checks: a value the database refused is the request's fault.
+                await ApiErrors.WriteAsync(context, StatusCodes.Status422UnprocessableEntity,
+                    new[] { new ValidationItem("value_error", ["body"], "Input contains a value that cannot be stored", null) }, ErrorCodes.ValidationFailed);
                 return;
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                 await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", ErrorCodes.BodyTooLarge);

@@ -17,14 +17,48 @@ public static partial class ValidationErrors
     [System.Text.RegularExpressions.GeneratedRegex("parameter \"(\\S+) (\\w+)\" from \"(.*)\"")]
     private static partial System.Text.RegularExpressions.Regex BindFailure();
 
+    /// <summary><c>$.actions[2].description</c> as <c>["actions", 2, "description"]</c>; <c>$['a.b']</c> as <c>["a.b"]</c>.</summary>
+    public static IEnumerable<object> JsonPathParts(string? path)
+    {
+        if (string.IsNullOrEmpty(path)) yield break;
+        var i = path.StartsWith('$') ? 1 : 0;
+        while (i < path.Length)
+        {
+            if (path[i] == '.')
+            {
+                var end = path.IndexOfAny(['.', '['], i + 1);
+                if (end < 0) end = path.Length;
+                if (end > i + 1) yield return path[(i + 1)..end];
+                i = end;
+            }
+            else if (path.AsSpan(i).StartsWith("['"))
+            {
+                var end = path.IndexOf("']", i + 2, StringComparison.Ordinal);
+                if (end < 0) { yield return path[(i + 2)..]; yield break; }
+                yield return path[(i + 2)..end];
+                i = end + 2;
+            }
+            else if (path[i] == '[')
+            {
+                var end = path.IndexOf(']', i + 1);
+                if (end < 0) yield break;
+                var index = path[(i + 1)..end];
+                yield return int.TryParse(index, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : index;
+                i = end + 1;
+            }
+            else i++;
+        }
+    }
+
     public static IReadOnlyList<ValidationItem> FromBadRequest(BadHttpRequestException ex, HttpContext context)
     {
         if (ex.InnerException is JsonException json)
         {
-            // Malformed JSON and wrong types both surface here; the path says where.
+            // Malformed JSON, wrong types and NUL in a string all surface here; the path says where.
             var loc = new List<object> { "body" };
-            if (!string.IsNullOrEmpty(json.Path) && json.Path != "$")
-                loc.AddRange(json.Path.TrimStart('$', '.').Split('.', StringSplitOptions.RemoveEmptyEntries));
+            loc.AddRange(JsonPathParts(json.Path));
+            if (json is Json.NulCharacterException)
+                return [new ValidationItem("string_nul_character", loc, Json.NulCharacterException.Text, null)];
             return [new ValidationItem(json.Path is null or "$" ? "json_invalid" : "type_error", loc, json.Path is null or "$" ? "JSON decode error" : "Input has the wrong type", null)];
         }
         var bind = BindFailure().Match(ex.Message);

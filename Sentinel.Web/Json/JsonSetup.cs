@@ -12,8 +12,39 @@ public static class JsonSetup
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.DictionaryKeyPolicy = null;
         o.Converters.Add(new ContractDateTimeOffsetConverter());
+        o.Converters.Add(new NoNulStringConverter());
         o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     }
+}
+
+/// <summary>
+/// Every JSON string a request carries, refused when it holds U+0000: PostgreSQL cannot store NUL in <c>text</c> or
+/// <c>jsonb</c>, so such a value would otherwise reach the database and fail there as a 500 (§8.1). Being the converter
+/// for <see cref="string"/>, it covers every property, list item and dictionary key of every body type, so no route can
+/// forget the check. The refusal is a <see cref="JsonException"/>, which the framework reports as a bad request and the
+/// conventions answer as the contract's 422 with <c>loc</c> at the field.
+/// </summary>
+public sealed class NoNulStringConverter : JsonConverter<string>
+{
+    public override bool HandleNull => false;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String ? Checked(reader.GetString()!) : throw new JsonException();
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Checked(reader.GetString()!);
+
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
+
+    private static string Checked(string value) => value.Contains('\0') ? throw new NulCharacterException() : value;
+}
+
+/// <summary>A JSON string held U+0000 (see <see cref="NoNulStringConverter"/>).</summary>
+public sealed class NulCharacterException() : JsonException(NulCharacterException.Text)
+{
+    public const string Text = "String should not contain the NUL character (U+0000)";
 }
 
 /// <summary>ISO-8601 with offset; UTC as <c>Z</c>; microseconds only when non-zero (§1.6).</summary>
