@@ -68,8 +68,14 @@ builder.WebHost.ConfigureKestrel(k =>
 {
     var host = System.Net.IPAddress.Parse(settings.ServiceHost);
     // Kestrel's own refusals (431, 414, unparsable requests) get the contract's JSON body too (§8.1).
-    k.Listen(host, settings.ApiPort, l => l.UseJsonRejections());
-    if (settings.AdminPort > 0) k.Listen(host, settings.AdminPort, l => l.UseJsonRejections());
+    // In development on 127.0.0.1, [::1] too, so every loopback name the host check admits also connects; Kestrel's
+    // "localhost" binding only warns when IPv6 is missing or its port is taken.
+    var bothLoopbacks = settings.Debug && host.Equals(System.Net.IPAddress.Loopback);
+    foreach (var port in settings.AdminPort > 0 ? [settings.ApiPort, settings.AdminPort] : new[] { settings.ApiPort })
+    {
+        if (bothLoopbacks) k.ListenLocalhost(port, l => l.UseJsonRejections());
+        else k.Listen(host, port, l => l.UseJsonRejections());
+    }
     k.Limits.MaxRequestBodySize = ConventionsMiddleware.MaxBodyBytes;
     k.AddServerHeader = false;
 });
