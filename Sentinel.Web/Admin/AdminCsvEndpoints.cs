@@ -154,7 +154,7 @@ public static class AdminCsvEndpoints
 
     /// <summary>
     /// Rows with the contract's per-row error (first applicable: <c>Missing email</c>, <c>Missing workspace_slug</c>,
-    /// <c>Invalid role: r</c>; a blank role is viewer), or null when the header lacks a required column.
+    /// <c>Invalid role: r</c>; a blank role is viewer; then a NUL character, then an invalid email), or null when the header lacks a required column.
     /// </summary>
     public static List<PreviewRow>? Parse(string text)
     {
@@ -174,6 +174,8 @@ public static class AdminCsvEndpoints
             if (email.Length == 0) error = "Missing email";
             else if (slug.Length == 0) error = "Missing workspace_slug";
             else if (!WorkspaceRoles.TryParse(role, out _)) error = $"Invalid role: {role}";
+            // Beyond the contract: PostgreSQL refuses U+0000 in text, so such a row is reported, never half-imported.
+            else if (email.Contains('\0') || name.Contains('\0') || slug.Contains('\0')) error = "Contains the NUL character (U+0000)";
             // Beyond the contract: a row the import could only turn into a broken account.
             else if (!Emails.IsValid(email)) error = $"Invalid email: {email}";
             rows.Add(new PreviewRow(email, name, slug, role, error));

@@ -127,13 +127,15 @@ public sealed class NulTextTests(SentinelWebApplication app)
     {
         var admin = await new AdminScenario(app).AdminAsync();
         using var request = AdminScenario.Request(HttpMethod.Post, path, admin.Cookie);
-        var file = new ByteArrayContent(Encoding.UTF8.GetBytes($"email,name,workspace_slug,role\n{Scenario.Unique("csv")}@example.com,a\0b,,\n"));
+        var file = new ByteArrayContent(Encoding.UTF8.GetBytes($"email,name,workspace_slug,role\n{Scenario.Unique("csv")}@example.com,a\0b,{Scenario.Unique("ws")},\n"));
         file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
         request.Content = new MultipartFormDataContent { { file, "file", "users.csv" } };
         using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {text}");
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        // The row is reported as refused for its NUL, not imported and not lost silently.
+        Assert.Contains("NUL character", text, StringComparison.Ordinal);
     }
 
     [Fact]
