@@ -39,7 +39,10 @@ internal sealed class ClusterScript(ITestOutputHelper output, string proxy, int 
         ["DEX_SERVER_METADATA_URL"] = "http://127.0.0.1:9/.well-known/openid-configuration",
     };
 
-    public async Task<(int ExitCode, string Output)> RunAsync(string verb, TimeSpan timeout)
+    public Task<(int ExitCode, string Output)> RunAsync(string verb, TimeSpan timeout) => RunAsync(output, verb, Environment(), timeout);
+
+    /// <summary>Runs <c>scripts/cluster.sh VERB</c> with <paramref name="environment"/>, both streams into the test's output; killed past <paramref name="timeout"/>.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(ITestOutputHelper output, string verb, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
         var info = new ProcessStartInfo("bash", [Path.Combine(TestEnvironment.RepoRoot, "scripts", "cluster.sh"), verb])
         {
@@ -48,7 +51,7 @@ internal sealed class ClusterScript(ITestOutputHelper output, string proxy, int 
             UseShellExecute = false,
             WorkingDirectory = TestEnvironment.RepoRoot,
         };
-        foreach (var (key, value) in Environment()) info.Environment[key] = value;
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         var text = new StringBuilder();
         using var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
@@ -73,7 +76,10 @@ internal sealed class ClusterScript(ITestOutputHelper output, string proxy, int 
         return (process.ExitCode, result);
     }
 
-    public string Logs() => string.Join("\n", Directory.GetFiles(runDir, "*.log").Select(f =>
+    public string Logs() => LogsOf(runDir);
+
+    /// <summary>The last lines of every process log in a cluster run directory, without the gateway chatter.</summary>
+    public static string LogsOf(string runDir) => string.Join("\n", Directory.GetFiles(runDir, "*.log").Select(f =>
         $"===== {Path.GetFileName(f)} =====\n{string.Join("\n", File.ReadLines(f).Where(l => !l.Contains("gateway", StringComparison.OrdinalIgnoreCase)).TakeLast(30))}"));
 
     public void Dispose()

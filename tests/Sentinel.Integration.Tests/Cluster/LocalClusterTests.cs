@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Sentinel.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -135,42 +134,10 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         }
     }
 
-    private static string Logs(string runDir) => string.Join("\n", Directory.GetFiles(runDir, "*.log").Select(f =>
-        $"===== {Path.GetFileName(f)} =====\n{string.Join("\n", File.ReadLines(f).Where(l => !l.Contains("gateway", StringComparison.OrdinalIgnoreCase)).TakeLast(30))}"));
+    private static string Logs(string runDir) => ClusterScript.LogsOf(runDir);
 
-    private async Task<(int ExitCode, string Output)> RunClusterScriptAsync(string verb, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo("bash", [Path.Combine(TestEnvironment.RepoRoot, "scripts", "cluster.sh"), verb])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = TestEnvironment.RepoRoot,
-        };
-        foreach (var (key, value) in environment) info.Environment[key] = value;
-        var text = new StringBuilder();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            lock (text) text.AppendLine($"(cluster.sh {verb} killed after {timeout.TotalSeconds}s)");
-        }
-        string result;
-        lock (text) result = text.ToString();
-        output.WriteLine($"$ cluster.sh {verb}\n{result}");
-        return (process.ExitCode, result);
-    }
+    private Task<(int ExitCode, string Output)> RunClusterScriptAsync(string verb, IReadOnlyDictionary<string, string> environment, TimeSpan timeout) =>
+        ClusterScript.RunAsync(output, verb, environment, timeout);
 
     /// <summary>One block of loopback ports below the ephemeral range, all free at the time of the check.</summary>
     private sealed record ClusterPorts(int Front, int WebBase, int SiloBase, int GatewayBase)
