@@ -23,11 +23,11 @@ internal static class RateLimitTestHost
     public static readonly IReadOnlyDictionary<string, string> TightTiers = new Dictionary<string, string>
     {
         ["BEHIND_PROXY"] = "true",
-        ["RATE_LIMIT_AGGREGATE"] = "1000/minute",  // burst 200: out of the way unless a test means it
-        ["RATE_LIMIT_DEFAULT"] = "10/minute",      // burst 2, then one per 6 s
-        ["RATE_LIMIT_AUTH"] = "5/minute",          // burst 1
+        ["RATE_LIMIT_AGGREGATE"] = "1000/minute",  // out of the way unless a test means it
+        ["RATE_LIMIT_DEFAULT"] = "10/minute",      // 10 back to back, then none until they leave the window
+        ["RATE_LIMIT_AUTH"] = "5/minute",
         ["RATE_LIMIT_READ"] = "10/minute",
-        ["RATE_LIMIT_REFRESH"] = "30/minute",      // burst 6
+        ["RATE_LIMIT_REFRESH"] = "30/minute",
         ["RATE_LIMIT_SERVICE"] = "10/minute",
     };
 
@@ -44,6 +44,17 @@ internal static class RateLimitTestHost
                 if (logs is not null) services.AddSingleton<ILoggerProvider>(logs);
             });
         });
+
+    /// <summary>
+    /// Moves the shared fake clock to 1 s into a 2 s sub-window of the minute tiers, so a request made now leaves the
+    /// window exactly 61 s later (one period plus the rest of its sub-window) and waits and headers are exact.
+    /// </summary>
+    public static void Align()
+    {
+        var width = new RateLimitRule(1, RateLimitUnit.Minute).SubWindowTicks;
+        var now = SentinelWebApplication.Time.GetUtcNow().UtcTicks;
+        SentinelWebApplication.Time.Advance(TimeSpan.FromTicks((now / width + 1) * width - now + width / 2));
+    }
 
     /// <summary>A fresh client address per test, so tests sharing the cluster never share a bucket.</summary>
     public static string NewIp() => $"198.18.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
