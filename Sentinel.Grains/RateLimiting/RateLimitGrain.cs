@@ -193,7 +193,19 @@ internal sealed partial class RateLimitGrain(
         state.State = new RateLimitState { Windows = keep };
         try
         {
-            await state.WriteStateAsync(cancellationToken);
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch (InconsistentStateException)
+            {
+                // The stored ETag moved without this activation writing (seen after a clear, and with a duplicate
+                // activation). This activation decides the key, so its windows are the truth: re-read the ETag and write
+                // once more; if that conflicts too, the caller deactivates and hands the key over.
+                await state.ReadStateAsync(cancellationToken);
+                state.State = new RateLimitState { Windows = keep };
+                await state.WriteStateAsync(cancellationToken);
+            }
         }
         catch
         {
