@@ -46,14 +46,16 @@ internal static class RateLimitTestHost
         });
 
     /// <summary>
-    /// Moves the shared fake clock to 1 s into a 2 s sub-window of the minute tiers, so a request made now leaves the
-    /// window exactly 61 s later (one period plus the rest of its sub-window) and waits and headers are exact.
+    /// Moves the shared clock (the wall clock plus an offset, so it keeps running) to 50 ms into a 2 s sub-window of the
+    /// minute tiers; returns when the requests made in the next ~1.9 s leave the window (62 s after the sub-window starts).
     /// </summary>
-    public static void Align()
+    public static DateTimeOffset Align()
     {
         var width = new RateLimitRule(1, RateLimitUnit.Minute).SubWindowTicks;
         var now = SentinelWebApplication.Time.GetUtcNow().UtcTicks;
-        SentinelWebApplication.Time.Advance(TimeSpan.FromTicks((now / width + 1) * width - now + width / 2));
+        var start = (now / width + 1) * width;
+        SentinelWebApplication.Time.Advance(TimeSpan.FromTicks(start - now + TimeSpan.TicksPerMillisecond * 50));
+        return new DateTimeOffset(start, TimeSpan.Zero).AddTicks(31 * width);
     }
 
     /// <summary>A fresh client address per test, so tests sharing the cluster never share a bucket.</summary>
