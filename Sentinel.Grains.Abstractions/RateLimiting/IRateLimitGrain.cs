@@ -16,7 +16,8 @@ namespace Sentinel.Grains.RateLimiting;
 /// </para>
 /// <para>
 /// <b>Storage.</b> State is written behind, never per request: at most every couple of seconds, and on deactivation. Only
-/// buckets with more than a couple of seconds of backlog are stored; when none is left the stored row is deleted.
+/// buckets that count more than a couple of seconds' worth of their rate are stored; when none is left the stored row is
+/// deleted.
 /// </para>
 /// </remarks>
 public interface IRateLimitGrain : IGrainWithStringKey
@@ -45,7 +46,7 @@ public sealed record RateLimitRequest(
 
 /// <summary>Where one bucket stands after a decision.</summary>
 /// <param name="Remaining">Requests that would be admitted now, back to back.</param>
-/// <param name="Reset">Until the bucket is full again.</param>
+/// <param name="Reset">Until the bucket is full again (counts nothing: its newest request has left the window).</param>
 /// <param name="Wait">Until the next request conforms; zero when <paramref name="Remaining"/> is positive.</param>
 [GenerateSerializer, Immutable, Alias("sentinel.RateLimitBucketState")]
 public sealed record RateLimitBucketState(

@@ -15,23 +15,22 @@ public enum RateLimitUnit
 
 /// <summary>
 /// A rate of <see cref="Permits"/> requests per <see cref="Unit"/>, as configured (<c>N/second|minute|hour</c>), and the
-/// GCRA parameters derived from it.
+/// sliding-window parameters derived from it.
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Algorithm.</b> GCRA (the generic cell rate algorithm, a token bucket stated as one timestamp). Each bucket keeps a
-/// theoretical arrival time <c>TAT</c>. A request at <c>now</c> conforms when <c>TAT − τ ≤ now</c>; if it is admitted,
-/// <c>TAT := max(TAT, now) + T</c>. <c>T = period / N</c> is the emission interval and <c>τ = (Burst − 1) · T</c> the
-/// burst tolerance. A bucket with <c>TAT ≤ now</c> is full and needs no state at all.
+/// <b>Algorithm.</b> A sliding window of <see cref="SubWindows"/> + 1 sub-window counters, each
+/// <see cref="SubWindowTicks"/> long (⌈period / 30⌉: 2 s for a minute tier). A request at <c>now</c> is admitted when
+/// fewer than N requests were admitted in the sub-windows that overlap <c>[now − period, now]</c>, the oldest of them,
+/// which lies partly outside the window, counted in full.
 /// </para>
 /// <para>
-/// <b>Burst.</b> <see cref="Burst"/> = ⌈N / 5⌉ requests may arrive back to back from idle; after that, one every <c>T</c>.
-/// Over any window of one period at most <c>N + Burst − 1</c> requests are admitted (e.g. 300/minute: 359), never the
-/// 2 × N that a fixed window admits across its edge. Refused requests consume nothing.
+/// <b>Bounds.</b> From idle, N requests pass back to back. Over any window of one period at most N are admitted (the oldest
+/// sub-window is counted in full, so counting never under-states). It may refuse early: only when at least N were admitted in
+/// the last period + one sub-window, so a refused client waits at most one sub-window longer than an exact log of
+/// timestamps would make it wait (2 s for a minute tier, 2 min for an hour tier, 34 ms for a second tier).
 /// </para>
 /// </remarks>
-/// <param name="Permits">N, from 1 to <see cref="MaxPermits"/>.</param>
-/// <param name="Unit">The period.</param>
 [GenerateSerializer, Immutable, Alias("sentinel.RateLimitRule")]
 public sealed record RateLimitRule(
     [property: Id(0)] int Permits,
@@ -51,14 +50,12 @@ public sealed record RateLimitRule(
     /// <summary>Whole seconds in <see cref="Period"/>, as the <c>w</c> of <c>RateLimit-Policy</c>.</summary>
     public int PeriodSeconds => (int)Period.TotalSeconds;
 
-    /// <summary><c>T</c>, in ticks: the period divided by N, rounded up so the rate is never exceeded.</summary>
-    public long EmissionIntervalTicks => (Period.Ticks + Permits - 1) / Permits;
+    /// <summary>Sub-windows per period; a bucket keeps one more, for the sub-window partly outside the window.</summary>
+    public const int SubWindows = 30;
 
-    /// <summary>Requests admitted back to back from idle: ⌈N / 5⌉, at least 1.</summary>
-    public int Burst => Math.Max(1, (Permits + 4) / 5);
-
-    /// <summary><c>τ = (Burst − 1) · T</c>, in ticks.</summary>
-    public long BurstToleranceTicks => (Burst - 1) * EmissionIntervalTicks;
+    /// <summary>One sub-window, in ticks: the period divided by <see cref="SubWindows"/>, rounded up, so that the
+    /// <see cref="SubWindows"/> sub-windows before the current one always reach back a whole period.</summary>
+    public long SubWindowTicks => (Period.Ticks + SubWindows - 1) / SubWindows;
 
     /// <summary>Parses <c>N/second|minute|hour</c> (case-insensitive, spaces around the parts allowed).</summary>
     public static bool TryParse(string? text, out RateLimitRule? rule)

@@ -6,14 +6,15 @@ using Sentinel.Grains.Storage;
 namespace Sentinel.Grains.RateLimiting;
 
 /// <summary>
-/// GCRA buckets of one principal, decided in memory; see <see cref="IRateLimitGrain"/> and <see cref="RateLimitRule"/>.
+/// Sliding-window buckets of one principal, decided in memory; see <see cref="IRateLimitGrain"/>, <see cref="RateLimitRule"/>
+/// (the rule and its bounds) and <see cref="SlidingWindow"/>.
 /// </summary>
 /// <remarks>
 /// Not reentrant: a chained call (user → IP) holds this grain's turn, so the own buckets can't change between the
 /// decision and the commit, and the decision stays exact. Only user and family grains chain, and only to IP grains, which
 /// never wait on anything; an IP grain flooded by one client therefore never waits on another grain. The write-behind timer
 /// interleaves: it snapshots the buckets synchronously and awaits storage while decisions go on, so no request ever waits
-/// for PostgreSQL (apart from the read on activation). The timer keeps the activation alive while it has a backlog worth
+/// for PostgreSQL (apart from the read on activation). The timer keeps the activation alive while it holds a window worth
 /// storing, so an idle principal deletes its own row instead of leaving it behind on collection.
 /// </remarks>
 [CollectionAgeLimit(Minutes = 2)]
@@ -25,8 +26,8 @@ internal sealed partial class RateLimitGrain(
 {
     private readonly RateLimitStorageOptions settings = options.Value;
 
-    /// <summary>TAT per bucket, in UTC ticks. A missing bucket is full.</summary>
-    private readonly Dictionary<string, long> tat = new(StringComparer.Ordinal);
+    /// <summary>The window of each bucket that counts something. A missing bucket is full.</summary>
+    private readonly Dictionary<string, SlidingWindow> windows = new(StringComparer.Ordinal);
 
     private IGrainTimer? flushTimer;
     private bool changedSinceWrite;
@@ -34,7 +35,10 @@ internal sealed partial class RateLimitGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (name, at) in state.State.Buckets) tat[name] = at.UtcTicks;
+        foreach (var (name, stored) in state.State.Windows ?? [])
+        {
+            if (stored is not null && SlidingWindow.FromStored(stored) is { } window) windows[name] = window;
+        }
         if (state.RecordExists) EnsureFlushTimer();
         return Task.CompletedTask;
     }
@@ -47,13 +51,11 @@ internal sealed partial class RateLimitGrain(
         long wait = 0;
         foreach (var bucket in own)
         {
-            var current = Current(bucket.Name, now);
-            var tolerance = bucket.Rule.BurstToleranceTicks;
-            wait = Math.Max(wait, current - tolerance - now);
+            if (Current(bucket, now) is { } window) wait = Math.Max(wait, window.Wait(bucket.Rule.Permits, now));
         }
         if (wait > 0)
         {
-            foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(bucket.Name, now), now));
+            foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(bucket, now), now));
             return new RateLimitDecision.Limited(TimeSpan.FromTicks(wait), states);
         }
 
@@ -64,24 +66,24 @@ internal sealed partial class RateLimitGrain(
             var other = await GrainFactory.GetGrain<IRateLimitGrain>(alsoKey).CheckAsync(new RateLimitRequest(alsoBuckets), cancellationToken);
             if (other is RateLimitDecision.Limited limited)
             {
-                foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(bucket.Name, now), now));
+                foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(bucket, now), now));
                 states.AddRange(limited.Buckets);
                 return new RateLimitDecision.Limited(limited.RetryAfter, states);
             }
             chained = other.Buckets;
         }
 
-        var persistAbove = now + settings.PersistThreshold.Ticks;
         foreach (var bucket in own)
         {
-            var next = Math.Max(Current(bucket.Name, now), now) + bucket.Rule.EmissionIntervalTicks;
-            tat[bucket.Name] = next;
-            if (next > persistAbove) changedSinceWrite = true;
-            states.Add(StateOf(bucket.Rule, next, now));
+            var window = Current(bucket, now);
+            if (window is null) windows[bucket.Name] = window = new SlidingWindow(bucket.Rule.SubWindowTicks, bucket.Rule.Permits, now);
+            window.Add();
+            if (window.HoldsMoreThan(settings.PersistThreshold)) changedSinceWrite = true;
+            states.Add(StateOf(bucket.Rule, window, now));
         }
         states.AddRange(chained);
         if (changedSinceWrite) EnsureFlushTimer();
-        if (tat.Count > settings.MaxBuckets) DropFullBuckets(now);
+        if (windows.Count > settings.MaxBuckets) DropFullBuckets(now);
         return new RateLimitDecision.Allowed(states);
     }
 
@@ -103,23 +105,37 @@ internal sealed partial class RateLimitGrain(
     /// <summary>The kind of principal (<c>ip</c>, <c>user</c>…), for logs: the key itself may be an address.</summary>
     private string KeyKind => this.GetPrimaryKeyString() is var key && key.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? key[..colon] : "?";
 
-    private long Current(string name, long now) => tat.TryGetValue(name, out var at) ? at : now;
-
-    private static RateLimitBucketState StateOf(RateLimitRule rule, long bucketTat, long now)
+    /// <summary>
+    /// The bucket's window advanced to <paramref name="now"/>, or null when it counts nothing. A window of another width
+    /// (the tier's period was reconfigured) is dropped: its counts can't be mapped onto the new sub-windows.
+    /// </summary>
+    private SlidingWindow? Current(RateLimitBucket bucket, long now)
     {
-        var interval = rule.EmissionIntervalTicks;
-        var tolerance = rule.BurstToleranceTicks;
-        var backlog = Math.Max(bucketTat, now) - now;
-        var remaining = backlog - tolerance > 0 ? 0 : (int)Math.Min(rule.Burst, (tolerance - backlog) / interval + 1);
-        var wait = Math.Max(0, bucketTat - tolerance - now);
-        return new RateLimitBucketState(remaining, TimeSpan.FromTicks(backlog), TimeSpan.FromTicks(wait));
+        if (!windows.TryGetValue(bucket.Name, out var window)) return null;
+        if (window.Width != bucket.Rule.SubWindowTicks)
+        {
+            windows.Remove(bucket.Name);
+            return null;
+        }
+        window.Permits = bucket.Rule.Permits;
+        window.Advance(now);
+        return window;
     }
+
+    private static RateLimitBucketState StateOf(RateLimitRule rule, SlidingWindow? window, long now) =>
+        window is null
+            ? new RateLimitBucketState(rule.Permits, TimeSpan.Zero, TimeSpan.Zero)
+            : new RateLimitBucketState(
+                window.Remaining(rule.Permits),
+                TimeSpan.FromTicks(window.Reset(now)),
+                TimeSpan.FromTicks(window.Wait(rule.Permits, now)));
 
     private void DropFullBuckets(long now)
     {
-        foreach (var (name, at) in tat)
+        foreach (var (name, window) in windows)
         {
-            if (at <= now) tat.Remove(name);
+            window.Advance(now);
+            if (window.Total == 0) windows.Remove(name);
         }
     }
 
@@ -153,11 +169,10 @@ internal sealed partial class RateLimitGrain(
     {
         var now = time.GetUtcNow().UtcTicks;
         DropFullBuckets(now);
-        var keepAbove = now + settings.PersistThreshold.Ticks;
-        Dictionary<string, DateTimeOffset>? keep = null;
-        foreach (var (name, at) in tat)
+        Dictionary<string, StoredWindow>? keep = null;
+        foreach (var (name, window) in windows)
         {
-            if (at > keepAbove) (keep ??= new(StringComparer.Ordinal))[name] = new DateTimeOffset(at, TimeSpan.Zero);
+            if (window.HoldsMoreThan(settings.PersistThreshold)) (keep ??= new(StringComparer.Ordinal))[name] = window.ToStored();
         }
 
         if (keep is null)
@@ -175,10 +190,22 @@ internal sealed partial class RateLimitGrain(
 
         if (!changedSinceWrite && state.RecordExists) return;
         changedSinceWrite = false;
-        state.State = new RateLimitState { Buckets = keep };
+        state.State = new RateLimitState { Windows = keep };
         try
         {
-            await state.WriteStateAsync(cancellationToken);
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch (InconsistentStateException)
+            {
+                // The stored ETag moved without this activation writing (seen after a clear, and with a duplicate
+                // activation). This activation decides the key, so its windows are the truth: re-read the ETag and write
+                // once more; if that conflicts too, the caller deactivates and hands the key over.
+                await state.ReadStateAsync(cancellationToken);
+                state.State = new RateLimitState { Windows = keep };
+                await state.WriteStateAsync(cancellationToken);
+            }
         }
         catch
         {

@@ -8,8 +8,8 @@ namespace Sentinel.Grains.RateLimiting;
 
 /// <summary>
 /// Deletes rate-limit rows that no activation will come back for: those written on a graceful shutdown, or left by a
-/// crash, for principals that never return. A stored bucket's backlog is at most one period of its tier (an hour), so a
-/// row not written for longer than <see cref="StaleAfter"/> holds only full buckets and can go. Live grains rewrite or
+/// crash, for principals that never return. A stored window empties at most one period and one sub-window after its last
+/// request (an hour and two minutes for an hour tier), so a row not written for longer than <see cref="StaleAfter"/> holds only full buckets and can go. Live grains rewrite or
 /// delete their rows within seconds of any change, so this never races with one that matters (a stale ETag would only make
 /// that grain deactivate and reload).
 /// </summary>

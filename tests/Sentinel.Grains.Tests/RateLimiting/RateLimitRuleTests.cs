@@ -34,22 +34,19 @@ public sealed class RateLimitRuleTests
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(5, 1)]
-    [InlineData(6, 2)]
-    [InlineData(10, 2)]
-    [InlineData(300, 60)]
-    [InlineData(6000, 1200)]
-    public void burst_is_a_fifth_of_the_limit_rounded_up_and_at_least_one(int permits, int burst)
+    [InlineData(RateLimitUnit.Second)]
+    [InlineData(RateLimitUnit.Minute)]
+    [InlineData(RateLimitUnit.Hour)]
+    public void thirty_sub_windows_always_reach_back_a_whole_period_and_less_than_one_more_sub_window(RateLimitUnit unit)
     {
-        Assert.Equal(burst, new RateLimitRule(permits, RateLimitUnit.Minute).Burst);
+        var rule = new RateLimitRule(10, unit);
+        Assert.True(rule.SubWindowTicks * RateLimitRule.SubWindows >= rule.Period.Ticks);
+        Assert.True((rule.SubWindowTicks - 1) * RateLimitRule.SubWindows < rule.Period.Ticks);
     }
 
     [Fact]
-    public void emission_interval_rounds_up_so_the_rate_is_never_exceeded()
+    public void a_minute_tier_counts_in_two_second_sub_windows()
     {
-        var rule = new RateLimitRule(7, RateLimitUnit.Minute);
-        Assert.True(rule.EmissionIntervalTicks * 7 >= TimeSpan.FromMinutes(1).Ticks);
-        Assert.True((rule.EmissionIntervalTicks - 1) * 7 < TimeSpan.FromMinutes(1).Ticks);
+        Assert.Equal(TimeSpan.FromSeconds(2), TimeSpan.FromTicks(new RateLimitRule(10, RateLimitUnit.Minute).SubWindowTicks));
     }
 }

@@ -46,11 +46,11 @@ public sealed class RateLimitProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task two_web_processes_sharing_one_limit_admit_no_more_than_the_burst_in_total()
+    public async Task two_web_processes_sharing_one_limit_admit_exactly_the_limit_in_total()
     {
         await using var cluster = new ClusterHarness("rl-exact");
         cluster.StartSilo("silo-1");
-        // 60/hour: a burst of 12, then one a minute. Two processes share it through the one grain of the client.
+        // 60/hour: 60 back to back, then none for an hour. Two processes share it through the one grain of the client.
         var tiers = new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_DEFAULT"] = "60/hour" };
         var (_, api1) = cluster.StartWeb("web-1", tiers);
         var (_, api2) = cluster.StartWeb("web-2", tiers);
@@ -68,8 +68,8 @@ public sealed class RateLimitProcessTests(ITestOutputHelper output)
         var limited = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
         output.WriteLine($"admitted {admitted}, limited {limited} of 200 over {elapsed.TotalSeconds:F1}s through two web processes");
         Assert.Equal(200, admitted + limited);
-        // Limit + burst as documented: at most burst + one per minute elapsed; the burst itself is never refused.
-        Assert.InRange(admitted, 12, 12 + (int)elapsed.TotalMinutes);
+        // N back to back from idle, never more within the period (the test takes seconds, the window is an hour).
+        Assert.Equal(60, admitted);
     }
 
     [Fact]
@@ -78,18 +78,17 @@ public sealed class RateLimitProcessTests(ITestOutputHelper output)
         await using var cluster = new ClusterHarness("rl-restart");
         var endpoints = new ClusterHarness.SiloEndpoints(TestEnvironment.FreePort(), TestEnvironment.FreePort());
         var silo = cluster.StartSilo("silo-1", endpoints);
-        // 10/hour: a burst of 2, then one every 6 minutes. Failing closed makes "no silo" visible as 503.
+        // 10/hour: ten back to back, then none until they leave the window. Failing closed makes "no silo" visible as 503.
         var tiers = new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_DEFAULT"] = "10/hour", ["RATE_LIMIT_FAIL_OPEN"] = "false" };
         var (_, api1) = cluster.StartWeb("web-1", tiers);
         using var http1 = new HttpClient { BaseAddress = api1, Timeout = TimeSpan.FromSeconds(30) };
         await WaitReadyAsync(cluster, http1);
 
         var (client, key) = NewClient();
-        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http1, "/x", client));
-        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http1, "/x", client));
+        for (var i = 0; i < 10; i++) Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http1, "/x", client));
         Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(http1, "/x", client));
 
-        var written = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync([key]) == 1, TimeSpan.FromSeconds(15), "the backlog written behind", cluster.AllOutput);
+        var written = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync([key]) == 1, TimeSpan.FromSeconds(15), "the window written behind", cluster.AllOutput);
         output.WriteLine($"written behind after {written.TotalSeconds:F1}s");
 
         silo.Kill();
@@ -111,7 +110,7 @@ public sealed class RateLimitProcessTests(ITestOutputHelper output)
     {
         await using var cluster = new ClusterHarness("rl-rows");
         cluster.StartSilo("silo-1");
-        // 10/minute: two requests leave 12 s of backlog (stored), gone again 12 s later.
+        // 10/minute: two requests are 12 s' worth of the rate (stored); they leave the window 60 to 62 s later.
         var (_, api) = cluster.StartWeb("web-1", new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_DEFAULT"] = "10/minute" });
         using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
         await WaitReadyAsync(cluster, http);
@@ -124,8 +123,8 @@ public sealed class RateLimitProcessTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http, "/b", address));
         }
 
-        var stored = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync(keys) == keys.Length, TimeSpan.FromSeconds(15), "every backlog written", cluster.AllOutput);
-        var gone = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync(keys) == 0, TimeSpan.FromSeconds(60), "every row deleted once idle", cluster.AllOutput);
+        var stored = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync(keys) == keys.Length, TimeSpan.FromSeconds(15), "every window written", cluster.AllOutput);
+        var gone = await ClusterHarness.WaitUntilAsync(async () => await StoredRowsAsync(keys) == 0, TimeSpan.FromSeconds(100), "every row deleted once idle", cluster.AllOutput);
         output.WriteLine($"100 rows stored after {stored.TotalSeconds:F1}s, all deleted {gone.TotalSeconds:F1}s later");
         Assert.Equal(0, await StoredRowsAsync(keys));
     }

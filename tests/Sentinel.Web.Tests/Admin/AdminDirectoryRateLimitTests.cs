@@ -38,9 +38,12 @@ public sealed class AdminDirectoryRateLimitTests(SentinelWebApplication app) : I
             using var anonymous = await SendAsync(http, HttpMethod.Delete, purge, null, ip);
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
-        // 5/minute has a burst of one: the first request passes, the next one within 12 s is refused.
-        using (var admitted = await SendAsync(http, HttpMethod.Delete, purge, first, ip))
+        // 5/minute: five requests pass back to back, the next one within the minute is refused.
+        for (var i = 0; i < 5; i++)
+        {
+            using var admitted = await SendAsync(http, HttpMethod.Delete, purge, first, ip);
             Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+        }
         using (var limited = await SendAsync(http, HttpMethod.Delete, purge, first, ip))
         {
             await Scenario.AssertErrorAsync(limited, 429, "Too many requests", "rate_limited");

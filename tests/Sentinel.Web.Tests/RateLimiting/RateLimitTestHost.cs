@@ -23,11 +23,11 @@ internal static class RateLimitTestHost
     public static readonly IReadOnlyDictionary<string, string> TightTiers = new Dictionary<string, string>
     {
         ["BEHIND_PROXY"] = "true",
-        ["RATE_LIMIT_AGGREGATE"] = "1000/minute",  // burst 200: out of the way unless a test means it
-        ["RATE_LIMIT_DEFAULT"] = "10/minute",      // burst 2, then one per 6 s
-        ["RATE_LIMIT_AUTH"] = "5/minute",          // burst 1
+        ["RATE_LIMIT_AGGREGATE"] = "1000/minute",  // out of the way unless a test means it
+        ["RATE_LIMIT_DEFAULT"] = "10/minute",      // 10 back to back, then none until they leave the window
+        ["RATE_LIMIT_AUTH"] = "5/minute",
         ["RATE_LIMIT_READ"] = "10/minute",
-        ["RATE_LIMIT_REFRESH"] = "30/minute",      // burst 6
+        ["RATE_LIMIT_REFRESH"] = "30/minute",
         ["RATE_LIMIT_SERVICE"] = "10/minute",
     };
 
@@ -44,6 +44,19 @@ internal static class RateLimitTestHost
                 if (logs is not null) services.AddSingleton<ILoggerProvider>(logs);
             });
         });
+
+    /// <summary>
+    /// Moves the shared clock (the wall clock plus an offset, so it keeps running) to 50 ms into a 2 s sub-window of the
+    /// minute tiers; returns when the requests made in the next ~1.9 s leave the window (62 s after the sub-window starts).
+    /// </summary>
+    public static DateTimeOffset Align()
+    {
+        var width = new RateLimitRule(1, RateLimitUnit.Minute).SubWindowTicks;
+        var now = SentinelWebApplication.Time.GetUtcNow().UtcTicks;
+        var start = (now / width + 1) * width;
+        SentinelWebApplication.Time.Advance(TimeSpan.FromTicks(start - now + TimeSpan.TicksPerMillisecond * 50));
+        return new DateTimeOffset(start, TimeSpan.Zero).AddTicks(31 * width);
+    }
 
     /// <summary>A fresh client address per test, so tests sharing the cluster never share a bucket.</summary>
     public static string NewIp() => $"198.18.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";

@@ -15,11 +15,11 @@ public sealed class RefreshRateLimitTests(SignInWeb web)
 {
     private readonly SignInScenario s = new(web.App);
 
-    /// <summary>The same edge and cluster with 5/minute tiers (burst 1, then one every 12 s) and the shiftable clock.</summary>
+    /// <summary>The same edge and cluster with 1/minute tiers (one, then none until it leaves the window) and the shiftable clock.</summary>
     private HttpClient TightClient() => web.App.WithWebHostBuilder(builder =>
     {
-        builder.UseSetting("RATE_LIMIT_REFRESH", "5/minute");
-        builder.UseSetting("RATE_LIMIT_AUTH", "5/minute");
+        builder.UseSetting("RATE_LIMIT_REFRESH", "1/minute");
+        builder.UseSetting("RATE_LIMIT_AUTH", "1/minute");
         builder.UseSetting("BEHIND_PROXY", "true");
         builder.ConfigureTestServices(services =>
         {
@@ -57,8 +57,9 @@ public sealed class RefreshRateLimitTests(SignInWeb web)
         using var other = await RefreshAsync(http, b.Refresh, ip);
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
 
-        // The 429 never reached the session grain: once the bucket refills, the same token still rotates.
-        SentinelWebApplication.Time.Advance(TimeSpan.FromSeconds(13));
+        // The 429 never reached the session grain: once the request left the window (a minute and at most one 2 s
+        // sub-window), the same token still rotates.
+        SentinelWebApplication.Time.Advance(TimeSpan.FromSeconds(63));
         using var later = await RefreshAsync(http, a2.Refresh, ip);
         Assert.Equal(HttpStatusCode.OK, later.StatusCode);
     }
