@@ -52,6 +52,10 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
         {
             services.RemoveAll<IClusterAccess>();
             services.AddSingleton<IClusterAccess>(ClusterDown ? new UnreachableCluster() : new FixedClusterAccess(Cluster.Client));
+            // The edge reads the same shiftable clock as the test silo, as replicas with synchronised clocks do: tokens
+            // are minted and checked (iat skew, revocation cut-offs) on one time line however far a test moves it.
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
         });
     }
 

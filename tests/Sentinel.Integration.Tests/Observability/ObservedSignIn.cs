@@ -14,7 +14,7 @@ namespace Sentinel.Integration.Tests.Observability;
 
 /// <summary>
 /// Runs once, for the redaction and metrics tests: a real silo and a real web process with production logging (JSON,
-/// PII redaction on, framework categories at Debug so their lines are captured too) and a refresh limit of 15 a minute (a burst of 3).
+/// PII redaction on, framework categories at Debug so their lines are captured too) and a refresh limit of 15 a minute (15 back to back from idle, then none until the window moves).
 /// Through the local OpenID Connect provider it signs a person in twice, exchanges the codes, refreshes, replays a
 /// rotated refresh token (reuse), refreshes until 429, logs out, and sends a service key and cookies. It keeps every
 /// secret it saw, the processes' output, and <c>/metrics</c> before and after.
@@ -111,7 +111,7 @@ public sealed class ObservedSignIn : IAsyncLifetime
             Secrets.Add(("rotated refresh token", a2.Refresh));
             using var reuse = await Flow.RefreshAsync(http, Web, a.Refresh);
             ReuseStatus = reuse.StatusCode;
-            // 15/minute: a burst of 3 from idle, then one every 4 s. The revoked family's token is refused (401) until the
+            // 15/minute: 15 back to back from idle, then 429 (fewer than 20 tries). The revoked family's token is refused (401) until the
             // limit answers 429; the loop stops at the first 429, so exactly one is counted.
             for (var i = 0; i < 20 && LimitedStatus != HttpStatusCode.TooManyRequests; i++)
             {
