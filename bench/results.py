@@ -6,22 +6,24 @@ import os
 import subprocess
 
 
+def result_lines(path):
+    """Every `RESULT k=v k=v ...` line of a driver's log, exactly as the driver printed it (without the newline)."""
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [line.rstrip("\r\n") for line in f if line.startswith("RESULT ")]
+
+
 def parse(path):
     """Every `RESULT k=v k=v ...` line of a driver's log, as dicts."""
     rows = []
-    if not os.path.exists(path):
-        return rows
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if not line.startswith("RESULT "):
-                continue
-            fields = {}
-            for token in line[len("RESULT "):].split():
-                if "=" in token:
-                    k, v = token.split("=", 1)
-                    fields[k] = v
-            rows.append(fields)
+    for line in result_lines(path):
+        fields = {}
+        for token in line.strip()[len("RESULT "):].split():
+            if "=" in token:
+                k, v = token.split("=", 1)
+                fields[k] = v
+        rows.append(fields)
     return rows
 
 
@@ -40,6 +42,7 @@ def main():
     ap.add_argument("--total-seconds", type=int, default=0)
     ap.add_argument("--planned", default="")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--txt", help="also write every RESULT line, verbatim, to this file (bench/RESULTS.txt)")
     a = ap.parse_args()
 
     status = {}
@@ -57,7 +60,7 @@ def main():
 
     commit = git("rev-parse", "--short", "HEAD")
     # This file itself is rewritten after every driver: it doesn't make the tree "uncommitted".
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/RESULTS.md")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/RESULTS.md", ":(exclude)bench/RESULTS.txt")
     with open("/proc/loadavg", encoding="utf-8") as f:
         load = f.read().split()[:3]
 
@@ -195,6 +198,18 @@ def main():
     ]
     with open(a.out, "w", encoding="utf-8") as f:
         f.write("\n".join(out))
+
+    if a.txt:
+        # The drivers' own lines, unchanged, so a reader (or a script) can check RESULTS.md against them.
+        lines = [
+            f"# RESULT lines of one `make bench`, verbatim, per benchmark; RESULTS.md is the table made from them.",
+            f"# date {now}; commit {commit}{' (with uncommitted changes)' if dirty and dirty != 'unknown' else ''}; command `{a.command}`",
+        ]
+        for name, (rc, secs, settings) in status.items():
+            lines.append(f"# bench/{name}: exit {rc} after {secs} s; settings `{settings or '(defaults)'}`")
+            lines.extend(result_lines(os.path.join(a.logs, name + ".log")))
+        with open(a.txt, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

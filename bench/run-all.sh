@@ -6,7 +6,8 @@
 # Arguments:
 #   --only NAME[,NAME]   run a subset: refresh, ratelimit, authz, sessions, scaleout (RESULTS.md then lists only those)
 #   --quick              short settings for development (a few minutes in all); the figures are not for RESULTS.md
-#   --no-results         do not rewrite bench/RESULTS.md
+#   --no-results         do not rewrite bench/RESULTS.md and bench/RESULTS.txt
+#   --no-commit          write them, but do not commit them (a full run commits both, and only both, at the end)
 #   --no-build           use the Release builds already there (each driver's run.sh builds otherwise)
 #   anything else        passed to every driver (each ignores options it does not know), e.g. --seconds 8
 # make bench ARGS="--only sessions --quick" passes them through.
@@ -14,13 +15,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-only="" quick="" write_results=1 extra=()
+only="" quick="" write_results=1 commit_results=1 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) only="$2"; shift 2 ;;
     --only=*) only="${1#--only=}"; shift ;;
     --quick) quick=1; shift ;;
     --no-results) write_results=""; shift ;;
+    --no-commit) commit_results=""; shift ;;
     --no-build) export SENTINEL_BENCH_NO_BUILD=1; shift ;;
     *) extra+=("$1"); shift ;;
   esac
@@ -83,7 +85,7 @@ if [ -n "$quick" ] || [ ${#extra[@]} -gt 0 ]; then command="bash bench/run-all.s
 write_results() {
   [ -n "$write_results" ] || return 0
   python3 bench/results.py --logs "$logs" --summary "$summary" --command "$command" --total-seconds "$1" \
-    --planned "${order[*]}" --out bench/RESULTS.md
+    --planned "${order[*]}" --out bench/RESULTS.md --txt bench/RESULTS.txt
 }
 for name in "${order[@]}"; do
   [ -f "bench/$name/run.sh" ] || { echo "no benchmark bench/$name" >&2; exit 2; }
@@ -105,7 +107,19 @@ done
 total=$(( $(date +%s) - total_start ))
 if [ -n "$write_results" ]; then
   echo
-  echo "bench/RESULTS.md written ($(( total / 60 )) min $(( total % 60 )) s); logs in $logs/"
+  echo "bench/RESULTS.md and bench/RESULTS.txt written ($(( total / 60 )) min $(( total % 60 )) s); logs in $logs/"
+fi
+# A full run (every benchmark, default settings) records its figures as a commit of those two files alone, so the
+# RESULT lines in git are the ones this run printed, at the commit they measured. --quick and --only runs are for
+# development and are never committed.
+if [ -n "$write_results" ] && [ -n "$commit_results" ] && [ -z "$quick" ] && [ -z "$only" ] && [ ${#extra[@]} -eq 0 ]; then
+  measured=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if git add -- bench/RESULTS.md bench/RESULTS.txt \
+    && git commit -q -m "bench: RESULTS.md and RESULTS.txt from make bench at $measured" -- bench/RESULTS.md bench/RESULTS.txt; then
+    echo "committed bench/RESULTS.md and bench/RESULTS.txt: $(git rev-parse --short HEAD)"
+  else
+    echo "make bench: could not commit bench/RESULTS.md and bench/RESULTS.txt (commit them by hand)" >&2
+  fi
 fi
 failed=0
 for name in "${order[@]}"; do [ "${status[$name]}" = 0 ] || failed=1; done
