@@ -58,6 +58,9 @@ public static class SentinelServiceCollectionExtensions
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, SentinelAuthorizationResultHandler>();
         services.AddSingleton<IConfigureOptions<AuthorizationOptions>, SentinelActionPolicies>();
 
+        // A SentinelException escaping a handler answers 503 or Sentinel's status (with app.UseExceptionHandler()).
+        services.AddExceptionHandler<SentinelExceptionHandler>();
+
         // Start-up registration of actions.
         services.TryAddSingleton<SentinelActionRegistration>();
         services.AddHostedService(sp => sp.GetRequiredService<SentinelActionRegistration>());

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -44,6 +43,4 @@ internal static class SentinelResilience
         if (request.Options.TryGetValue(SentinelHttp.Idempotent, out var marked)) return marked;
         return request.Method == HttpMethod.Get || request.Method == HttpMethod.Head;
     }
-
-    internal static bool IsTransientStatus(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError;
 }
