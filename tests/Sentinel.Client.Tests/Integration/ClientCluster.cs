@@ -59,13 +59,10 @@ public sealed class ClientCluster : IAsyncLifetime
             ["SESSION_SECRET_KEY"] = "client-tests-session-secret-" + Run,
             ["COOKIE_SECURE"] = "false",
         };
-        Harness.StartWeb("web", env);
+        webEnvironment = env;
+        web = Harness.StartWeb("web", env).Process;
         Web = new Uri(baseUrl + "/");
-        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-        {
-            await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(http, new Uri(Web, "/health/ready"), HttpStatusCode.OK),
-                TimeSpan.FromSeconds(120), "web ready", Harness.AllOutput);
-        }
+        await WaitReadyAsync();
         Orleans = await OrleansTestClient.ConnectAsync(Harness.ClusterId, TimeSpan.FromSeconds(60));
 
         var olga = await UserAsync("olga");
@@ -86,6 +83,31 @@ public sealed class ClientCluster : IAsyncLifetime
         Victor = new SignedIn(victor.Id, await SignInAsync(victor.Email));
     }
 
+    private Dictionary<string, string> webEnvironment = [];
+    private SentinelProcess web = null!;
+
+    private async Task WaitReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(http, new Uri(Web, "/health/ready"), HttpStatusCode.OK),
+            TimeSpan.FromSeconds(120), "web ready", Harness.AllOutput);
+    }
+
+    /// <summary>Restarts the web process on the same address with more settings (a key rotation, as the runbook does it).</summary>
+    public async Task RestartWebAsync(IReadOnlyDictionary<string, string> extra)
+    {
+        await web.StopAsync(TimeSpan.FromSeconds(15));
+        var env = new Dictionary<string, string>(webEnvironment);
+        foreach (var (k, v) in extra) env[k] = v;
+        web = Harness.StartWeb("web-restarted", env).Process;
+        await WaitReadyAsync();
+    }
+
+    /// <summary>Signs a user in again (after a rotation, the new token carries the new kid).</summary>
+    public Task<string> SignInAgainAsync(Guid userId) => SignInAsync(emails[userId]);
+
+    private readonly Dictionary<Guid, string> emails = [];
+
     private static void Ok(bool ok) => Assert.True(ok);
 
     private async Task<(Guid Id, string Email)> UserAsync(string name)
@@ -95,6 +117,7 @@ public sealed class ClientCluster : IAsyncLifetime
         var id = Guid.NewGuid();
         var created = await Orleans.Client.GetGrain<IUserGrain>(id).CreateAsync(email, $"{name} Example", null, false);
         Assert.True(created.IsOk, created.Error.ToString());
+        emails[id] = email;
         return (id, email);
     }
 

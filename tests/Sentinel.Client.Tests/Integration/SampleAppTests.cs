@@ -14,8 +14,12 @@ namespace Sentinel.Client.Tests.Integration;
 /// users who signed in through the local OpenID Connect provider.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class SampleAppTests(ClientCluster c) : IClassFixture<ClientCluster>
+public sealed class SampleAppTests(ClientCluster c, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ClientCluster>
 {
+    /// <summary>Writes a request and its answer to the test output (the transcript the README's sample section shows).</summary>
+    private async Task LogAsync(string who, HttpMethod method, string path, HttpResponseMessage response) =>
+        output.WriteLine($"{method} {path} as {who} -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string? bearer, object? body = null)
     {
         using var request = new HttpRequestMessage(method, path);
@@ -56,9 +60,11 @@ public sealed class SampleAppTests(ClientCluster c) : IClassFixture<ClientCluste
         Assert.Contains(registered, a => a.Action == "docs.edit" && a.ServiceName == c.ServiceName);
 
         using var editor = await SendAsync(http, HttpMethod.Post, "/docs", c.Erin.AccessToken, new { title = "Plan", body = "..." });
+        await LogAsync("editor", HttpMethod.Post, "/docs", editor);
         Assert.True(editor.StatusCode == HttpStatusCode.Created, await editor.Content.ReadAsStringAsync());
 
         using var viewer = await SendAsync(http, HttpMethod.Post, "/docs", c.Victor.AccessToken, new { title = "Nope", body = "..." });
+        await LogAsync("viewer", HttpMethod.Post, "/docs", viewer);
         Assert.Equal(HttpStatusCode.Forbidden, viewer.StatusCode);
         Assert.Equal("action_not_allowed", (await JsonAsync(viewer)).GetProperty("code").GetString());
     }
@@ -73,16 +79,24 @@ public sealed class SampleAppTests(ClientCluster c) : IClassFixture<ClientCluste
         var id = (await JsonAsync(created)).GetProperty("id").GetGuid();
 
         using (var owner = await SendAsync(http, HttpMethod.Get, $"/docs/{id}", c.Erin.AccessToken)) Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
-        using (var before = await SendAsync(http, HttpMethod.Get, $"/docs/{id}", c.Victor.AccessToken)) Assert.Equal(HttpStatusCode.Forbidden, before.StatusCode);
+        using (var before = await SendAsync(http, HttpMethod.Get, $"/docs/{id}", c.Victor.AccessToken))
+        {
+            await LogAsync("viewer", HttpMethod.Get, $"/docs/{id}", before);
+            Assert.Equal(HttpStatusCode.Forbidden, before.StatusCode);
+        }
 
         // A viewer may not share what is not theirs: Sentinel's refusal comes back with its status.
         using (var notOwner = await SendAsync(http, HttpMethod.Post, $"/docs/{id}/share", c.Victor.AccessToken, new { user_id = c.Victor.Id, permission = "view" }))
             Assert.Equal(HttpStatusCode.Forbidden, notOwner.StatusCode);
 
         using (var share = await SendAsync(http, HttpMethod.Post, $"/docs/{id}/share", c.Erin.AccessToken, new { user_id = c.Victor.Id, permission = "view" }))
+        {
+            await LogAsync("owner", HttpMethod.Post, $"/docs/{id}/share", share);
             Assert.True(share.StatusCode == HttpStatusCode.NoContent, await share.Content.ReadAsStringAsync());
+        }
 
         using var after = await SendAsync(http, HttpMethod.Get, $"/docs/{id}", c.Victor.AccessToken);
+        await LogAsync("viewer", HttpMethod.Get, $"/docs/{id}", after);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Equal("Secret", (await JsonAsync(after)).GetProperty("title").GetString());
 
@@ -96,6 +110,31 @@ public sealed class SampleAppTests(ClientCluster c) : IClassFixture<ClientCluste
         var accessible = await permissions.AccessibleAsync("document", PermissionAction.View, c.WorkspaceId, bearer: c.Victor.AccessToken);
         Assert.Contains(id, accessible.ResourceIds);
         Assert.Equal(["docs.edit"], await sample.Services.GetRequiredService<RoleClient>().GetUserActionsAsync(c.WorkspaceId, c.Erin.AccessToken));
+    }
+
+    [Fact]
+    public async Task a_signing_key_rotation_on_sentinel_is_picked_up_by_the_running_app()
+    {
+        await using var sample = c.Sample();
+        using var http = sample.CreateClient();
+        using (var before = await SendAsync(http, HttpMethod.Get, "/me", c.Erin.AccessToken)) Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+        // Promote a new key (runbook step 3): it signs, the old one stays as previous. The app is not restarted.
+        var next = TestKeys.NewKeyPair();
+        var previous = Path.Combine(Directory.CreateTempSubdirectory("sentinel-prev-").FullName, "public.pem");
+        await File.WriteAllTextAsync(previous, TestKeys.Rsa.ExportSubjectPublicKeyInfoPem());
+        await c.RestartWebAsync(new Dictionary<string, string> { ["JWT_PRIVATE_KEY_PATH"] = next.PrivatePath, ["JWT_PREVIOUS_PUBLIC_KEY_PATHS"] = previous });
+        var rotated = await c.SignInAgainAsync(c.Erin.Id);
+        Assert.Equal(next.Kid, new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(rotated).Kid);
+
+        // The unknown kid makes the app fetch the JWKS again (in the background: the first request may still be refused).
+        await ClusterHarness.WaitUntilAsync(async () =>
+        {
+            using var response = await SendAsync(http, HttpMethod.Get, "/me", rotated);
+            return response.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(20), "the app to accept a token signed with the new key", c.Harness.AllOutput);
+        using var old = await SendAsync(http, HttpMethod.Get, "/me", c.Erin.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, old.StatusCode);
     }
 
     [Fact]
