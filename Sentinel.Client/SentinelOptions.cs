@@ -45,8 +45,11 @@ public sealed class SentinelOptions
     /// <summary>Tolerated clock difference when checking <c>exp</c> and <c>nbf</c>. Default 30 seconds.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the discovery document and JWKS are fetched again in any case. Default 1 hour.</summary>
-    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How often the discovery document and JWKS are fetched again in any case. Default 5 minutes, Sentinel's JWKS
+    /// max-age: a key Sentinel pre-announces (docs/key-rotation.md, step 2) is then known before it signs anything.
+    /// </summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// A token signed with a key the app does not know yet (a rotation) makes it fetch the JWKS again, at most this often.

@@ -39,8 +39,9 @@ internal sealed partial class SentinelOptionsValidator : IValidateOptions<Sentin
             failures.Add("Sentinel:ClockSkew must be between 0 and 5 minutes.");
         if (options.UnknownKeyRefreshInterval < TimeSpan.FromSeconds(1))
             failures.Add("Sentinel:UnknownKeyRefreshInterval must be at least 1 second.");
-        if (options.KeyRefreshInterval < TimeSpan.FromSeconds(1))
-            failures.Add("Sentinel:KeyRefreshInterval must be at least 1 second.");
+        // IdentityModel's ConfigurationManager refuses an automatic refresh more often than every 5 minutes.
+        if (options.KeyRefreshInterval < TimeSpan.FromMinutes(5))
+            failures.Add("Sentinel:KeyRefreshInterval must be at least 5 minutes.");
         if (options.RequestTimeout <= TimeSpan.Zero || options.ResolveTimeout <= TimeSpan.Zero)
             failures.Add("Sentinel:RequestTimeout and ResolveTimeout must be positive.");
         if (options.MaxRetries is < 0 or > 10)

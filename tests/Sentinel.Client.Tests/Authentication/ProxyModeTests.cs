@@ -153,10 +153,12 @@ public sealed class ProxyModeTests
             o.BaseUrl = "http://sentinel.test/api";
             o.ServiceKey = "not-a-key";
             o.Mode = SentinelMode.Authz;
+            o.KeyRefreshInterval = TimeSpan.FromMinutes(1);
         }));
 
         Assert.Contains(error.Failures, f => f.Contains("bare origin", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("sk_", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("IdpMetadataAddress", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("KeyRefreshInterval", StringComparison.Ordinal));
     }
 }
