@@ -72,6 +72,7 @@ internal sealed class ServiceAppGrain(NpgsqlDataSource database) : Grain, IServi
         await tx.CommitAsync(cancellationToken);
         // The old key's grain holds the app in memory: drop it, so the old key dies at once.
         await GrainFactory.GetGrain<IServiceKeyGrain>(oldHash).InvalidateAsync(cancellationToken);
+        await KeyChangedAsync(oldHash, cancellationToken);
         return ServiceAppResult<ServiceAppWithKey>.Ok(new ServiceAppWithKey(app, key));
     }
 
@@ -99,6 +100,7 @@ internal sealed class ServiceAppGrain(NpgsqlDataSource database) : Grain, IServi
         await ActivityLog.WriteAsync(connection, tx, "service_app_updated", actorId, "service_app", Id, null, null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         await GrainFactory.GetGrain<IServiceKeyGrain>(hash).InvalidateAsync(cancellationToken);
+        await KeyChangedAsync(hash, cancellationToken);
         await GrainFactory.GetGrain<Cors.ICorsOriginsGrain>(0).InvalidateAsync(cancellationToken);
         return ServiceAppResult<ServiceAppInfo>.Ok(app);
     }
@@ -121,9 +123,17 @@ internal sealed class ServiceAppGrain(NpgsqlDataSource database) : Grain, IServi
         }
         // The key dies first, then the service's ACLs go; the registry reloads every workspace they were in.
         await GrainFactory.GetGrain<IServiceKeyGrain>(hash).InvalidateAsync(cancellationToken);
+        await KeyChangedAsync(hash, cancellationToken);
         var purged = await GrainFactory.GetGrain<Authorization.IServiceActionRegistryGrain>(0).PurgeServicePermissionsAsync(serviceName, null, cancellationToken);
         return ServiceAppResult<int>.Ok(purged);
     }
+
+    /// <summary>
+    /// The edge replicas keep key verdicts for at most 500 ms; push tells them at once, so the replica that served the
+    /// admin call refuses the old key before the response is sent, and the others within the push's delivery.
+    /// </summary>
+    private Task KeyChangedAsync(string hash, CancellationToken cancellationToken) =>
+        GrainFactory.GetGrain<IServiceKeyWatchGrain>(0).KeyChangedAsync(hash, cancellationToken);
 
     internal static ServiceAppInfo Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4),

@@ -15,7 +15,7 @@ public sealed record ServiceContext(ServiceKeyIdentity Identity, bool ByOrigin)
 }
 
 /// <summary>Resolves <c>X-Service-Key</c> through <see cref="IServiceKeyGrain"/> (keyed by the key's SHA-256).</summary>
-public sealed class ServiceKeyAuthenticator(GrainCalls calls)
+public sealed class ServiceKeyAuthenticator(GrainCalls calls, Sentinel.Web.Authz.ServiceKeyVerdicts verdicts)
 {
     public const string Header = "X-Service-Key";
 
@@ -26,7 +26,8 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls)
         var key = context.Request.Headers[Header].ToString();
         if (key.Length is 0 or > 256 || !key.StartsWith(Sentinel.Grains.ServiceApps.ServiceKeys.Prefix, StringComparison.Ordinal)) return null;
         var hash = Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key);
-        var identity = await calls.RunIdempotentAsync((grains, ct) => grains.GetGrain<IServiceKeyGrain>(hash).ResolveAsync(ct), context.RequestAborted);
+        // From this replica's verdicts (kept at most 500 ms, dropped at once when the key changes), else the key grain.
+        var identity = await verdicts.ResolveAsync(hash, context.RequestAborted);
         if (identity is not null) context.Features.Set(identity);
         return identity;
     }

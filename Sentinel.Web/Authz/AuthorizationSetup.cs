@@ -13,6 +13,10 @@ public static class AuthorizationSetup
         services.AddHttpClient(IdpTokenValidator.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<IdpTokenValidator>();
+        // Service-key verdicts per replica, with push invalidation (subscribed in the background).
+        services.AddSingleton<ServiceKeyVerdicts>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServiceKeyVerdicts>());
+        services.AddSingleton<BearerVerdicts>();
         return services;
     }
 

@@ -24,14 +24,20 @@ public static class ServiceFastPath
         var raw = header["Bearer ".Length..].Trim();
         if (raw.Length is 0 or > TokenService.MaxTokenLength) return null;
 
-        var check = await tokens.VerifyAsync(raw, TokenKind.Access);
-        if (check is not TokenCheck.Valid) check = await tokens.VerifyAsync(raw, TokenKind.Authz);
-        if (check is not TokenCheck.Valid { Token: var token }) return null;
-        if (!Guid.TryParse(token.Claim("wid"), out var workspaceId) || token.Claim("wrole") is not { Length: > 0 } role) return null;
-        // The rate-limit step may have resolved the key already; the gateway then skips that call.
-        return new ServiceCredentials(Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key), token.Subject, token.Jti, token.IssuedAt, workspaceId, role,
-            token.Kind == TokenKind.Authz ? token.Claim("svc") ?? "" : null, context.Features.Get<Sentinel.Grains.ServiceApps.ServiceKeyIdentity>()?.ServiceName,
-            token.SessionId, token.MintedUnder);
+        var verdicts = context.RequestServices.GetRequiredService<BearerVerdicts>();
+        if (verdicts.Find(raw) is not { } bearer)
+        {
+            var check = await tokens.VerifyAsync(raw, TokenKind.Access);
+            if (check is not TokenCheck.Valid) check = await tokens.VerifyAsync(raw, TokenKind.Authz);
+            if (check is not TokenCheck.Valid { Token: var token }) return null;
+            if (!Guid.TryParse(token.Claim("wid"), out var workspaceId) || token.Claim("wrole") is not { Length: > 0 } role) return null;
+            bearer = new BearerVerdicts.Bearer(token.Kind, token.Subject, token.Jti, token.IssuedAt, token.ExpiresAt, workspaceId, role,
+                token.Kind == TokenKind.Authz ? token.Claim("svc") ?? "" : null, token.SessionId, token.MintedUnder);
+            verdicts.Remember(raw, bearer);
+        }
+        // The service-key principal step resolved the key already (this replica's verdicts); the gateway then skips that call.
+        return new ServiceCredentials(Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key), bearer.Subject, bearer.Jti, bearer.IssuedAt, bearer.WorkspaceId, bearer.Role,
+            bearer.Service, context.Features.Get<Sentinel.Grains.ServiceApps.ServiceKeyIdentity>()?.ServiceName, bearer.SessionId, bearer.MintedUnder);
     }
 
     /// <summary>The same status, detail and code the ordinary path gives for each refusal.</summary>

@@ -9,7 +9,12 @@ public sealed record PreparedRequest(string Path, byte[] Body, string Key, strin
 /// <summary>What one measurement saw.</summary>
 public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, double MaxMs, long Requests, long Errors)
 {
-    public override string ToString() => $"{RequestsPerSecond,9:F0} req/s  p50 {P50Ms,6:F2} ms  p99 {P99Ms,6:F2} ms  errors {Errors}";
+    /// <summary>Errors by kind: <c>http_NNN</c> (an answer that is not 2xx), <c>timeout</c> (the client's 10 s),
+    /// <c>connection</c>, <c>over_cap</c> (open loop: more than the in-flight cap already waiting, not sent).</summary>
+    public IReadOnlyDictionary<string, long> ErrorKinds { get; init; } = new Dictionary<string, long>();
+
+    public override string ToString() => $"{RequestsPerSecond,9:F0} req/s  p50 {P50Ms,6:F2} ms  p99 {P99Ms,6:F2} ms  errors {Errors}"
+        + (Errors > 0 ? $" ({string.Join(", ", ErrorKinds.Select(k => $"{k.Key} {k.Value}"))})" : "");
 }
 
 /// <summary>Closed-loop (fixed concurrency, as fast as it goes) and open-loop (fixed arrival rate) HTTP load, bounded in time and in flight.</summary>
@@ -29,6 +34,7 @@ public static class Load
     {
         var latencies = new List<double>[concurrency];
         long errors = 0;
+        var kinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var watch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
@@ -38,13 +44,17 @@ public static class Load
             {
                 var request = requests[i++ % requests.Count];
                 var start = Stopwatch.GetTimestamp();
-                if (!await SendAsync(client, request, ct)) Interlocked.Increment(ref errors);
+                if (await SendAsync(client, request, ct) is { } error)
+                {
+                    Interlocked.Increment(ref errors);
+                    kinds.AddOrUpdate(error, 1, (_, n) => n + 1);
+                }
                 mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
         }, ct)).ToArray();
         await Task.WhenAll(workers);
         var elapsed = watch.Elapsed.TotalSeconds;
-        return Summarize(latencies.SelectMany(l => l).ToArray(), elapsed, errors);
+        return Summarize(latencies.SelectMany(l => l).ToArray(), elapsed, errors) with { ErrorKinds = kinds };
     }
 
     /// <summary>
@@ -57,6 +67,7 @@ public static class Load
         var latencies = new double[total];
         var pending = new List<Task>(total);
         long errors = 0;
+        var kinds = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var inFlight = 0;
         var origin = Stopwatch.GetTimestamp();
         var ticksPerRequest = Stopwatch.Frequency / (double)rate;
@@ -72,6 +83,7 @@ public static class Load
             if (Volatile.Read(ref inFlight) >= maxInFlight)
             {
                 Interlocked.Increment(ref errors);
+                kinds.AddOrUpdate("over_cap", 1, (_, n) => n + 1);
                 latencies[i] = double.NaN;
                 continue;
             }
@@ -81,7 +93,11 @@ public static class Load
             {
                 try
                 {
-                    if (!await SendAsync(client, requests[index % requests.Count], ct)) Interlocked.Increment(ref errors);
+                    if (await SendAsync(client, requests[index % requests.Count], ct) is { } error)
+                    {
+                        Interlocked.Increment(ref errors);
+                        kinds.AddOrUpdate(error, 1, (_, n) => n + 1);
+                    }
                 }
                 finally
                 {
@@ -92,10 +108,11 @@ public static class Load
         }
         await Task.WhenAll(pending);
         var elapsed = (Stopwatch.GetTimestamp() - origin) / (double)Stopwatch.Frequency;
-        return Summarize(latencies.Where(l => !double.IsNaN(l)).ToArray(), elapsed, errors);
+        return Summarize(latencies.Where(l => !double.IsNaN(l)).ToArray(), elapsed, errors) with { ErrorKinds = kinds };
     }
 
-    private static async Task<bool> SendAsync(HttpClient client, PreparedRequest prepared, CancellationToken ct)
+    /// <summary>Null when answered 2xx, else the error's kind.</summary>
+    private static async Task<string?> SendAsync(HttpClient client, PreparedRequest prepared, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, prepared.Path) { Content = new ByteArrayContent(prepared.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -105,11 +122,11 @@ public static class Load
         {
             using var response = await client.SendAsync(request, ct);
             await response.Content.ReadAsByteArrayAsync(ct);
-            return response.IsSuccessStatusCode;
+            return response.IsSuccessStatusCode ? null : $"http_{(int)response.StatusCode}";
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            return false;
+            return ex is TaskCanceledException ? "timeout" : "connection";
         }
     }
 
