@@ -22,7 +22,8 @@ internal sealed record BenchOptions(int Workers, int FamiliesPerWorker, int Seco
         // Access jtis stay in the family until they expire; a bench rotating each family every few seconds would grow
         // the state far beyond a real client's (one rotation per ~14 minutes), so the access lifetime is short here.
         var access = Get("access-minutes", 1, 1, 15);
-        var limit = TimeSpan.FromSeconds(300 + (seconds * 2.2 * (runs + 2)));
+        // Setup and start-up, then 3 phases per run and 5 others (2 warm-ups, 3 breakdowns), each given 1.5x its length.
+        var limit = TimeSpan.FromSeconds(300 + (seconds * 1.5 * ((3 * runs) + 5)));
         return new BenchOptions(workers, families, seconds, runs, access, limit);
     }
 }
