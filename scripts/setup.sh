@@ -5,7 +5,7 @@
 #   keys/private.pem, keys/public.pem      JWT signing key pair (RSA 2048, PKCS#8 / SPKI PEM)
 #   keys/tls/ca.{key,crt}                   self-signed dev CA (10 years)
 #   keys/tls/server.{key,crt}               server cert for localhost/postgres/redis (825 days)
-#   .env, .env.prod                         SESSION_SECRET_KEY, POSTGRES_PASSWORD, REDIS_PASSWORD
+#   .env, .env.prod                         SESSION_SECRET_KEY, REFRESH_TOKEN_KEY (HS256 refresh tokens), POSTGRES_PASSWORD, REDIS_PASSWORD
 #
 # Usage: scripts/setup.sh   (from any directory)
 set -euo pipefail
@@ -142,8 +142,8 @@ else
 fi
 
 # --------------------------------------------------------------------------- .env files
-# KEY:bytes  (SESSION_SECRET_KEY = 32 bytes = 64 hex chars, passwords = 16 bytes = 32 hex)
-ENV_KEYS=(SESSION_SECRET_KEY:32 POSTGRES_PASSWORD:16 REDIS_PASSWORD:16)
+# KEY:bytes  (SESSION_SECRET_KEY, REFRESH_TOKEN_KEY = 32 bytes = 64 hex chars, passwords = 16 bytes = 32 hex)
+ENV_KEYS=(SESSION_SECRET_KEY:32 REFRESH_TOKEN_KEY:32 POSTGRES_PASSWORD:16 REDIS_PASSWORD:16)
 
 ensure_env_file() {
   local file=$1 existed=1 added=() spec key bytes

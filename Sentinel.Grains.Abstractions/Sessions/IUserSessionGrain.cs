@@ -80,6 +80,15 @@ public interface IUserSessionGrain : IGrainWithGuidKey
     Task<int> LogoutAsync(Guid accessJti, DateTimeOffset accessExpiresAt, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The user's profile, workspace membership, role or groups changed (the directory calls it after its write commits
+    /// and before it answers). The grain forgets the claims it holds, so every issue that starts after this call returns
+    /// reads them afresh. Interleaved, and it touches memory only: the directory grain that calls it may itself be awaited
+    /// by this grain's issue, which would otherwise deadlock.
+    /// </summary>
+    [AlwaysInterleave]
+    Task ClaimsChangedAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Live families, most recently used first. <paramref name="current"/> marks the asking session: the asking access
     /// token's <c>sid</c>, or its <c>jti</c> when it carries no <c>sid</c> (tokens minted before <c>sid</c> existed).
     /// </summary>

@@ -49,6 +49,7 @@ internal sealed class UserGrain(NpgsqlDataSource database) : Grain, IUserGrain
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         user = await reader.ReadAsync(cancellationToken) ? DbReaders.User(reader) : null;
         loaded = true;
+        await ClaimsChangedAsync(cancellationToken);
         return user;
     }
 
@@ -73,8 +74,18 @@ internal sealed class UserGrain(NpgsqlDataSource database) : Grain, IUserGrain
     public async Task<UserProfile?> ReloadAsync(CancellationToken cancellationToken)
     {
         await LoadAsync(cancellationToken);
+        // Admin changes (name, active) reload this grain: the session grain's held claims go too.
+        await ClaimsChangedAsync(cancellationToken);
         return user;
     }
+
+    /// <summary>
+    /// Name and email are access-token claims the session grain holds between rotations: it forgets them before this
+    /// change is acknowledged. The call interleaves on the session grain, so awaiting it here cannot deadlock with a
+    /// rotation that is reading this grain.
+    /// </summary>
+    private Task ClaimsChangedAsync(CancellationToken cancellationToken) =>
+        GrainFactory.GetGrain<Sentinel.Grains.Sessions.IUserSessionGrain>(Id).ClaimsChangedAsync(cancellationToken);
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {

@@ -324,6 +324,8 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
         await ActivityLog.WriteAsync(connection, tx, "group_member_added", actor.UserId, "user", userId, Id, new { group_id = groupId }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         group.Members.Add(userId);
+        // The groups claim grows: the member's session grain forgets the claims it holds (removals revoke instead).
+        await GrainFactory.GetGrain<IUserSessionGrain>(userId).ClaimsChangedAsync(cancellationToken);
         return DirectoryResult<Done>.Ok(Done.Value);
     }
 

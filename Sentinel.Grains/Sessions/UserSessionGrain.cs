@@ -24,6 +24,19 @@ internal sealed partial class UserSessionGrain(
 
     private bool poisoned;
 
+    /// <summary>
+    /// Claims read from the user and workspace grains during this activation, by workspace: a rotation issues from them
+    /// without the two directory reads. Memory only, so a fresh activation always reads first. Every change that alters
+    /// them reaches this grain before the change is acknowledged: role change, member and group removal and workspace
+    /// deletion revoke every family (<see cref="RevokeAllIssuedBeforeNowAsync"/>), deactivation calls
+    /// <see cref="SetDeactivatedAsync"/>, and the rest (profile, group additions) call <see cref="ClaimsChangedAsync"/>.
+    /// Each of those clears this and bumps <see cref="claimsEpoch"/>.
+    /// </summary>
+    private readonly Dictionary<Guid, AccessClaims> heldClaims = [];
+
+    /// <summary>Bumped by every invalidation: a read that started before one is used once but never held.</summary>
+    private long claimsEpoch;
+
     private Guid UserId => this.GetPrimaryKey();
 
     public Task<TokenStatus> CheckAsync(TokenRef token, CancellationToken cancellationToken)
@@ -54,6 +67,7 @@ internal sealed partial class UserSessionGrain(
 
     public async Task<DateTimeOffset> RevokeAllIssuedBeforeNowAsync(CancellationToken cancellationToken)
     {
+        ForgetClaims();
         ThrowIfPoisoned();
         var now = time.GetUtcNow();
         Prune(now);
@@ -66,6 +80,7 @@ internal sealed partial class UserSessionGrain(
 
     public async Task SetDeactivatedAsync(bool deactivated, CancellationToken cancellationToken)
     {
+        ForgetClaims();
         ThrowIfPoisoned();
         if (state.State.Deactivated == deactivated && state.RecordExists && (!deactivated || state.State.Families.Count == 0)) return;
         var now = time.GetUtcNow();
@@ -74,6 +89,18 @@ internal sealed partial class UserSessionGrain(
         var revoked = deactivated ? RevokeAllFamilies() : 0;
         await PersistOrThrowAsync();
         if (revoked > 0) LogFamiliesRevoked(logger, UserId, revoked, "deactivated");
+    }
+
+    public Task ClaimsChangedAsync(CancellationToken cancellationToken)
+    {
+        ForgetClaims();
+        return Task.CompletedTask;
+    }
+
+    private void ForgetClaims()
+    {
+        heldClaims.Clear();
+        claimsEpoch++;
     }
 
     public Task<RevocationSnapshot> GetRevocationAsync(CancellationToken cancellationToken)
@@ -91,7 +118,8 @@ internal sealed partial class UserSessionGrain(
         if (Remembered(request.RequestId, now) is { } done) return done;
         Prune(now);
 
-        var claims = await ReadClaimsAsync(request.WorkspaceId, cancellationToken);
+        // A sign-in always reads: it is rare, and it seeds the claims later rotations issue from.
+        var claims = await ReadClaimsAsync(request.WorkspaceId, mayUseHeld: false, cancellationToken);
         if (claims.Refusal is { } refusal)
         {
             LogStartRefused(logger, UserId, refusal);
@@ -148,7 +176,7 @@ internal sealed partial class UserSessionGrain(
             return await RevokeForReuseAsync(request.FamilyId, family);
         }
 
-        var claims = await ReadClaimsAsync(family.WorkspaceId, cancellationToken);
+        var claims = await ReadClaimsAsync(family.WorkspaceId, mayUseHeld: true, cancellationToken);
         if (claims.Refusal is { } refusal)
         {
             // The token is spent either way: a user who may no longer sign in loses the whole family.
@@ -251,9 +279,19 @@ internal sealed partial class UserSessionGrain(
 
     private sealed record ClaimsRead(AccessClaims? Claims, SessionRefusal? Refusal);
 
-    private async Task<ClaimsRead> ReadClaimsAsync(Guid workspaceId, CancellationToken cancellationToken)
+    private async Task<ClaimsRead> ReadClaimsAsync(Guid workspaceId, bool mayUseHeld, CancellationToken cancellationToken)
     {
         if (state.State.Deactivated) return new ClaimsRead(null, SessionRefusal.UserInactive);
+        if (mayUseHeld && heldClaims.TryGetValue(workspaceId, out var held)) return new ClaimsRead(held, null);
+        var epoch = claimsEpoch;
+        var read = await ReadDirectoryAsync(workspaceId, cancellationToken);
+        // Held only if no change was announced while reading; a refusal is never held (the family goes anyway).
+        if (read.Claims is { } fresh && epoch == claimsEpoch) heldClaims[workspaceId] = fresh;
+        return read;
+    }
+
+    private async Task<ClaimsRead> ReadDirectoryAsync(Guid workspaceId, CancellationToken cancellationToken)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(DirectoryReadTimeout);
         var (user, member) = await GrainSessionDirectory.Resolve(ServiceProvider).ReadAsync(GrainFactory, UserId, workspaceId, deadline.Token);

@@ -53,6 +53,9 @@ public static class StartupChecks
             if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) != 0)
                 failures.Add($"The RS256 private key ({jwt.PrivateKeyPath}) is readable by group or others; chmod 600 it.");
         }
+        // Refresh tokens are HS256 under a key every replica shares: a configured key of enough length, or one derived
+        // from a non-default SESSION_SECRET_KEY (RefreshKeys).
+        failures.AddRange(RefreshKeySettings.FromConfiguration(c, web).ProductionFailures());
         if (security.LogFormat is not ("json" or "console"))
             failures.Add("LOG_FORMAT must be json or console.");
         return failures;

@@ -45,9 +45,21 @@ public abstract record TokenCheck
     public sealed record WrongType : TokenCheck;
 }
 
-/// <summary>Mints and verifies Sentinel's RS256 tokens, selecting verification keys strictly by <c>kid</c>.</summary>
-public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimeProvider time, ILogger<TokenService> logger, Observability.SentinelMetrics metrics)
+/// <summary>
+/// Mints and verifies Sentinel's tokens, selecting verification keys strictly by <c>kid</c> and by the kind's algorithm:
+/// access, admin and authz tokens are RS256 (verified by anyone against JWKS); refresh tokens are HS256 under
+/// <see cref="RefreshKeys"/>, since only Sentinel reads them. A refresh token signed RS256 before the switch still
+/// verifies (its kid names an RSA key) until it expires.
+/// </summary>
+public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfiguration configuration, Hosting.WebSettings web,
+    TimeProvider time, ILogger<TokenService> logger, Observability.SentinelMetrics metrics)
 {
+    // Built here from the configuration every replica shares (REFRESH_TOKEN_KEY, else SESSION_SECRET_KEY).
+    private readonly RefreshKeys refreshKeys = new(RefreshKeySettings.FromConfiguration(configuration, web));
+
+    /// <summary>The refresh tokens' HMAC keys.</summary>
+    public RefreshKeys RefreshKeys => refreshKeys;
+
     /// <summary>Tokens longer than this are refused before any parsing (§1.4).</summary>
     public const int MaxTokenLength = 8192;
 
@@ -129,14 +141,15 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         };
         if (revocation is not null) payload[RevocationClaim] = RevocationStamp(revocation.RevokedBefore);
         claims(payload);
-        var token = handler.CreateToken(payload.ToJsonString(), keys.Credentials);
+        var token = handler.CreateToken(payload.ToJsonString(), CredentialsFor(kind));
         metrics.Issued(TypeClaim(kind));
         return (token, id, expiresAt);
     }
 
     /// <summary>
     /// Signs a token whose <c>jti</c>, <c>iat</c> and <c>exp</c> were decided elsewhere (the session grain). RS256 with
-    /// PKCS#1 v1.5 is deterministic, so the same inputs give the same token: a replay re-signs instead of storing tokens.
+    /// PKCS#1 v1.5 and HMAC are both deterministic, so the same inputs give the same token: a replay re-signs instead of
+    /// storing tokens.
     /// </summary>
     public string MintExact(TokenKind kind, Guid subject, Guid jti, DateTimeOffset issuedAt, DateTimeOffset expiresAt, Action<JsonObject> claims)
     {
@@ -152,8 +165,16 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         };
         claims(payload);
         metrics.Issued(TypeClaim(kind));
-        return handler.CreateToken(payload.ToJsonString(), keys.Credentials);
+        return handler.CreateToken(payload.ToJsonString(), CredentialsFor(kind));
     }
+
+    /// <summary>Refresh tokens: HS256 under the current refresh key. Every other kind: RS256 under the current RSA key.</summary>
+    private SigningCredentials CredentialsFor(TokenKind kind) => kind == TokenKind.Refresh ? refreshKeys.Credentials : keys.Credentials;
+
+    // Per kind: the algorithms a token may name. HS256 is accepted for refresh tokens only, so an HMAC-signed token is
+    // never an access, admin or authz token, and RS256 stays accepted for refresh tokens minted before the switch.
+    private static readonly string[] RsaOnly = [SecurityAlgorithms.RsaSha256];
+    private static readonly string[] RefreshAlgorithms = [RefreshKeys.Algorithm, SecurityAlgorithms.RsaSha256];
 
     /// <summary>Verifies signature (by kid), audience, issuer and expiry with zero leeway, then the <c>type</c> claim.</summary>
     public async Task<TokenCheck> VerifyAsync(string token, TokenKind kind)
@@ -163,13 +184,13 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         {
             ValidIssuer = settings.Issuer,
             ValidAudience = Audience(kind),
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidAlgorithms = kind == TokenKind.Refresh ? RefreshAlgorithms : RsaOnly,
             ClockSkew = TimeSpan.Zero,
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             RequireAudience = true,
             TryAllIssuerSigningKeys = false,
-            IssuerSigningKeyResolver = ResolveKey,
+            IssuerSigningKeyResolver = kind == TokenKind.Refresh ? ResolveRefreshKey : ResolveKey,
             LifetimeValidator = (notBefore, expires, _, _) => expires is { } exp && exp > time.GetUtcNow().UtcDateTime && (notBefore is null || notBefore <= time.GetUtcNow().UtcDateTime),
         };
         var result = await handler.ValidateTokenAsync(token, parameters);
@@ -209,8 +230,23 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, TimePro
         return seconds > time.GetUtcNow() + MaxIssuedAtSkew ? null : seconds;
     }
 
+    /// <summary>
+    /// A refresh token's key: the header's <c>alg</c> and <c>kid</c> must agree on one key family. HS256 selects only an
+    /// HMAC refresh key; RS256 only an RSA key (the cutover). Whatever else the token claims (<c>none</c>, HS256 with an
+    /// RSA kid, so the RSA public key's bytes as an HMAC secret) selects no key and is refused.
+    /// </summary>
+    private IEnumerable<SecurityKey> ResolveRefreshKey(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters)
+    {
+        var alg = (securityToken as JsonWebToken)?.Alg;
+        if (alg == RefreshKeys.Algorithm)
+            return kid is not null && refreshKeys.VerifyingKeys.TryGetValue(kid, out var hmac) ? [hmac] : [];
+        return alg == SecurityAlgorithms.RsaSha256 ? ResolveKey(token, securityToken, kid, parameters) : [];
+    }
+
     private IEnumerable<SecurityKey> ResolveKey(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters)
     {
+        // RSA keys verify RS256 only; an HMAC token (alg HS*) never reaches a key here, whatever its kid says.
+        if ((securityToken as JsonWebToken)?.Alg != SecurityAlgorithms.RsaSha256) return [];
         if (string.IsNullOrEmpty(kid))
             // v0.10 tokens carry no kid: during cutover they may verify against the current key, and only it.
             return settings.AcceptTokensWithoutKid ? [keys.Current] : [];

@@ -84,6 +84,8 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         var m = NewMember(WorkspaceRole.Viewer);
         var first = await StartAsync(m);
         Directory.SetMember(m.WorkspaceId, m.UserId, WorkspaceRole.Owner);
+        // The directory announces every change to the claims (here a stand-in for a role change, which revokes instead).
+        await m.Grain.ClaimsChangedAsync();
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(5));
 
         var second = Assert.IsType<SessionDecision.Issued>(await RotateAsync(m, first)).Tokens;
@@ -93,6 +95,30 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         Assert.NotEqual(first.AccessJti, second.AccessJti);
         Assert.Equal("owner", second.Claims.WorkspaceRole);
         Assert.True(second.IssuedAt > first.IssuedAt);
+    }
+
+    [Fact]
+    public async Task rotations_issue_from_held_claims_until_a_change_is_announced_then_read_once_more()
+    {
+        var group = Guid.NewGuid();
+        var m = NewMember(WorkspaceRole.Editor);
+        var tokens = await StartAsync(m);
+        for (var i = 0; i < 3; i++)
+            tokens = Assert.IsType<SessionDecision.Issued>(await RotateAsync(m, tokens)).Tokens;
+        // The sign-in read the directory; three rotations issued from what it read.
+        Assert.Equal(1, Directory.ReadsFor(m.UserId));
+
+        Directory.SetMember(m.WorkspaceId, m.UserId, WorkspaceRole.Editor, group);
+        await m.Grain.ClaimsChangedAsync();
+        tokens = Assert.IsType<SessionDecision.Issued>(await RotateAsync(m, tokens)).Tokens;
+        Assert.Equal([group], tokens.Claims.Groups);
+        Assert.Equal(2, Directory.ReadsFor(m.UserId));
+
+        // A revocation forgets them too: the next sign-in and its rotations read afresh.
+        await m.Grain.RevokeAllIssuedBeforeNowAsync();
+        tokens = await StartAsync(m);
+        tokens = Assert.IsType<SessionDecision.Issued>(await RotateAsync(m, tokens)).Tokens;
+        Assert.Equal(3, Directory.ReadsFor(m.UserId));
     }
 
     [Fact]
@@ -187,6 +213,7 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         var m = NewMember();
         var first = await StartAsync(m);
         Directory.RemoveMember(m.WorkspaceId, m.UserId);
+        await m.Grain.ClaimsChangedAsync();
 
         Assert.Equal(SessionRefusal.NotMember, Assert.IsType<SessionDecision.Refused>(await RotateAsync(m, first)).Reason);
         Directory.SetMember(m.WorkspaceId, m.UserId, WorkspaceRole.Viewer);
@@ -200,6 +227,7 @@ public sealed class RefreshFamilyTests(ClusterFixture fixture)
         var m = NewMember();
         var first = await StartAsync(m);
         Directory.SetActive(m.UserId, false);
+        await m.Grain.ClaimsChangedAsync();
 
         Assert.Equal(SessionRefusal.UserInactive, Assert.IsType<SessionDecision.Refused>(await RotateAsync(m, first)).Reason);
         Directory.SetActive(m.UserId, true);

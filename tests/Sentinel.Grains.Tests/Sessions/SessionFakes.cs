@@ -33,8 +33,14 @@ internal sealed class FakeSessionDirectory : ISessionDirectory
 
     public void RemoveMember(Guid workspaceId, Guid userId) => members.TryRemove((workspaceId, userId), out _);
 
+    private readonly ConcurrentDictionary<Guid, int> reads = new();
+
+    /// <summary>How many times a session grain read this user's claims.</summary>
+    public int ReadsFor(Guid userId) => reads.GetValueOrDefault(userId);
+
     public Task<DirectoryRead> ReadAsync(IGrainFactory grains, Guid userId, Guid workspaceId, CancellationToken cancellationToken)
     {
+        reads.AddOrUpdate(userId, 1, (_, n) => n + 1);
         var user = users.GetValueOrDefault(userId);
         var member = !workspaces.TryGetValue(workspaceId, out var slug)
             ? new WorkspaceMemberClaims(false, "", null, [])

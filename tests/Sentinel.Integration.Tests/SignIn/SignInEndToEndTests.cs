@@ -29,10 +29,11 @@ public sealed class SignInEndToEndTests(SignInCluster c) : IClassFixture<SignInC
         Assert.Equal(alice.WorkspaceId, Assert.Single(listed).GetProperty("id").GetGuid());
         var (access, refresh) = await Flow.TokenAsync(c.WebB, callback, alice.WorkspaceId!.Value);
 
-        // An independent verifier: IdentityModel with the JWKS fetched over HTTP, selecting the key by kid.
+        // An independent verifier: IdentityModel with the JWKS fetched over HTTP, selecting the key by kid. The access
+        // token verifies; the refresh token is HS256 under the replicas' shared refresh key, which JWKS never publishes.
         var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(c.WebB, "/.well-known/jwks.json")));
         var handler = new JsonWebTokenHandler();
-        foreach (var (token, audience) in new[] { (access, "sentinel:access"), (refresh, "sentinel:refresh") })
+        foreach (var (token, audience, verifies) in new[] { (access, "sentinel:access", true), (refresh, "sentinel:refresh", false) })
         {
             var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
             {
@@ -42,9 +43,13 @@ public sealed class SignInEndToEndTests(SignInCluster c) : IClassFixture<SignInC
                 ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
                 ClockSkew = TimeSpan.Zero,
             });
-            Assert.True(result.IsValid, result.Exception?.ToString());
-            Assert.Equal(jwks.Keys[0].Kid, ((JsonWebToken)result.SecurityToken).Kid);
+            Assert.True(result.IsValid == verifies, result.Exception?.ToString());
+            if (verifies) Assert.Equal(jwks.Keys[0].Kid, ((JsonWebToken)result.SecurityToken).Kid);
         }
+        // Minted by B, refreshed by A: every replica derives the same refresh key.
+        Assert.Equal("HS256", new JsonWebToken(refresh).Alg);
+        using (var refreshed = await Flow.RefreshAsync(http, c.WebA, refresh))
+            Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
         var claims = new JsonWebToken(access);
         Assert.Equal(alice.UserId.ToString(), claims.Subject);
         Assert.Equal(alice.Email, claims.GetPayloadValue<string>("email"));

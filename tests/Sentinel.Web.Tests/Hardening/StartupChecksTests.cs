@@ -48,6 +48,8 @@ public sealed class StartupChecksTests
             data.Add("RATE_LIMIT_ENABLED", "false", "RATE_LIMIT_ENABLED", debug);
             data.Add("LOG_PII_REDACTION", "false", "LOG_PII_REDACTION", debug);
             data.Add("CORS_ORIGINS", "https://app.example, null", "CORS_ORIGINS lists 'null'", debug);
+            data.Add("REFRESH_TOKEN_KEY", "too-short-for-hs256", "REFRESH_TOKEN_KEY must be at least", debug);
+            data.Add("REFRESH_TOKEN_PREVIOUS_KEYS", "short", "REFRESH_TOKEN_PREVIOUS_KEYS has an entry shorter", debug);
         }
         return data;
     }
@@ -92,6 +94,14 @@ public sealed class StartupChecksTests
                 break;
         }
     }
+
+    [Fact]
+    public void a_refresh_key_from_make_setup_and_a_previous_one_pass() =>
+        Assert.Empty(Run(new()
+        {
+            ["REFRESH_TOKEN_KEY"] = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            ["REFRESH_TOKEN_PREVIOUS_KEYS"] = "a-long-random-production-secret-value",
+        }));
 
     [Fact]
     public void every_failure_is_reported_at_once()
