@@ -23,7 +23,7 @@ const fmt = (v) => (v >= 100 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1)
  */
 export function lineChart(title, lines, { start, step, unit = '' }) {
   const n = Math.max(0, ...lines.map((l) => l.values.length));
-  const max = Math.max(1e-9, ...lines.flatMap((l) => l.values.filter((v) => v != null)));
+  const max = Math.max(1, ...lines.flatMap((l) => l.values.filter((v) => v != null)));
   const top = niceCeil(max);
   const x = (i) => PAD.l + (n <= 1 ? 0 : (i * (W - PAD.l - PAD.r)) / (n - 1));
   const y = (v) => PAD.t + (H - PAD.t - PAD.b) * (1 - v / top);
