@@ -58,4 +58,10 @@ public interface IWorkspaceGrain : IGrainWithGuidKey
     /// </summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<WorkspaceMemberClaims> GetMemberClaimsAsync(Guid userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Re-reads this workspace's memberships from PostgreSQL (added for the admin bulk import, which writes memberships
+    /// in batches with SQL and then asks each workspace it touched to reload). Returns the member count.
+    /// </summary>
+    Task<int> ReloadMembersAsync(CancellationToken cancellationToken = default);
 }

@@ -444,6 +444,23 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, ILogger<
         return Task.FromResult(new WorkspaceMemberClaims(true, workspace.Slug, member.Role, mine));
     }
 
+    public async Task<int> ReloadMembersAsync(CancellationToken cancellationToken)
+    {
+        if (workspace is null) return 0;
+        var fresh = new Dictionary<Guid, Member>();
+        await using (var cmd = database.CreateCommand("SELECT id, user_id, role, joined_at FROM workspace_memberships WHERE workspace_id = @id"))
+        {
+            cmd.Parameters.AddWithValue("id", Id);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                fresh[reader.GetGuid(1)] = new Member(reader.GetGuid(0), DbReaders.Role(reader.GetString(2)), reader.GetFieldValue<DateTimeOffset>(3));
+        }
+        // Swapped in one synchronous step: GetMemberClaimsAsync interleaves and must never see a half-filled map.
+        members.Clear();
+        foreach (var (user, member) in fresh) members[user] = member;
+        return members.Count;
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId}: revoked sessions of {Count} user(s)")]
     private static partial void LogRevoked(ILogger logger, Guid workspaceId, int count);
 }

@@ -35,6 +35,7 @@ public static class AdminCsvEndpoints
         admin.MapPost("/import/csv/execute", ExecuteAsync).DisableAntiforgery().WithRateLimitTier(RateLimitTier.Sensitive).DecideRateLimitInEndpoint();
         admin.MapGet("/export/users", ExportUsersAsync);
         admin.MapGet("/export/workspaces", ExportWorkspacesAsync);
+        admin.MapAdminImportJobEndpoints();
         return admin;
     }
 
@@ -184,7 +185,7 @@ public static class AdminCsvEndpoints
     }
 
     /// <summary>The uploaded <c>file</c> part as text, or the refusal: 413 over 5 MB, 422 when absent or not multipart.</summary>
-    private static async Task<(string? Text, IResult? Refused)> ReadFileAsync(HttpContext context)
+    internal static async Task<(string? Text, IResult? Refused)> ReadFileAsync(HttpContext context)
     {
         var missing = ApiErrors.Result422([new ValidationItem("missing", ["body", "file"], "Field required", null)]);
         if (!context.Request.HasFormContentType) return (null, missing);

@@ -58,6 +58,8 @@ public static class AdminErrorCodes
     public const string AddToWorkspaceFailed = "add_to_workspace_failed";
     public const string CsvTooLarge = "csv_too_large";
     public const string CsvFileMissing = "csv_file_missing";
+    public const string CsvInvalidHeader = "csv_invalid_header";
+    public const string ImportJobNotFound = "import_job_not_found";
 }
 
 internal static class AdminResults

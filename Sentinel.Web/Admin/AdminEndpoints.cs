@@ -15,6 +15,9 @@ public static class AdminEndpoints
         admin.MapAdminCsvEndpoints();
         admin.MapAdminClusterEndpoints();
         admin.MapAdminDirectoryEndpoints();
+        admin.MapAdminMetricsEndpoints();
+        // The dashboard's series: this replica's increments of Sentinel's meters go to the metrics grain.
+        AdminMetricsReporter.Start(app.ServiceProvider);
         return admin;
     }
 }

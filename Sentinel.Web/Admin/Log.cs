@@ -17,4 +17,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5103, EventName = "AdminClusterStatsFailed", Level = LogLevel.Warning,
         Message = "Cluster view: {Part} unavailable ({ErrorType})")]
     public static partial void ClusterPartFailed(ILogger logger, string part, string errorType);
+
+    [LoggerMessage(EventId = 5104, EventName = "AdminMetricsReportFailed", Level = LogLevel.Debug,
+        Message = "Dashboard metrics: report to the cluster failed ({ErrorType}); kept for the next report")]
+    public static partial void MetricsReportFailed(ILogger logger, string errorType);
 }

@@ -1,6 +1,6 @@
 // The panel's shell: who is signed in, sign-out, and a hash router over the pages.
 import { api, get, toSignIn } from './api.js';
-import { h, clear, errorBox, confirmAction, toast, describe } from './ui.js';
+import { h, clear, errorBox, confirmAction, toast, describe, clearToasts } from './ui.js';
 import { dashboard } from './pages/dashboard.js';
 import { users, userDetail } from './pages/users.js';
 import { workspaces, workspaceDetail } from './pages/workspaces.js';
@@ -42,6 +42,7 @@ function context(params, query, gen) {
 
 async function route() {
   for (const fn of cleanups.splice(0)) { try { fn(); } catch { /* leaving a page never fails */ } }
+  clearToasts();
   const gen = ++generation;
   const raw = location.hash.replace(/^#\/?/, '');
   const [path, qs] = raw.split('?');

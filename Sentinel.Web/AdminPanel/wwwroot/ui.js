@@ -73,8 +73,23 @@ export function errorBox(err) {
 export function toast(message, kind = 'ok') {
   const host = document.getElementById('toasts');
   const t = h('div', { class: `toast ${kind === 'error' ? 'error' : ''}` }, message);
+  t.dataset.page = location.hash;
+  t.dataset.at = String(Date.now());
   host.append(t);
   setTimeout(() => t.remove(), 6000);
+}
+
+/**
+ * Drops the toasts of the page being left: a toast ("Key rotated.") belongs to the page where its action ran. A toast
+ * raised by an action that itself navigates (delete, then back to the list) names the page it was raised on, which is
+ * the page being left, so it is kept when raised within the last second.
+ */
+export function clearToasts() {
+  const now = location.hash;
+  for (const t of document.querySelectorAll('#toasts .toast')) {
+    const fresh = Date.now() - Number(t.dataset.at ?? 0) < 1000;
+    if (t.dataset.page !== now && !fresh) t.remove();
+  }
 }
 
 /** Confirmation before anything destructive. Resolves true only when the person confirms. */

@@ -19,7 +19,25 @@ export async function clientApps(main, ctx) {
     results, h('h2', {}, 'Register a client app'), form);
   const list = await get('/admin/client-apps');
   if (!ctx.current()) return;
-  clear(results, table('Client apps', [
+  const editing = h('div', { 'aria-live': 'polite' });
+  const edit = (a) => {
+    const n = h('input', { name: 'name', required: true, maxlength: 255, value: a.name });
+    const u = h('textarea', { name: 'redirect_uris', required: true });
+    u.value = a.redirect_uris.join('\n');
+    const f = h('form', { class: 'card', 'aria-label': `Edit ${a.name}` }, h('h3', {}, `Edit ${a.name}`),
+      h('div', { class: 'row' }, field('App name', n), field('Redirect URIs', u, 'One per line, http or https')),
+      h('button', { type: 'submit', class: 'button primary' }, 'Save client app'));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const next = lines(u.value);
+      const removed = a.redirect_uris.filter((x) => !next.includes(x));
+      if (removed.length && !await confirmAction({ title: 'Remove redirect URIs?', body: `Sign-ins returning to ${removed.join(', ')} will be refused.`, confirm: 'Save' })) return;
+      if (await act(e.submitter, () => patch(`/admin/client-apps/${a.id}`, { name: n.value.trim(), redirect_uris: next }), 'Client app saved.')) await clientApps(main, ctx);
+    });
+    clear(editing, f);
+    n.focus();
+  };
+  clear(results, editing, table('Client apps', [
     { label: 'Name', value: (a) => a.name },
     { label: 'Redirect URIs', value: (a) => h('ul', {}, a.redirect_uris.map((u) => h('li', {}, h('code', {}, u)))) },
     { label: 'Status', value: (a) => yesNo(a.is_active, 'Active', 'Disabled') },
@@ -35,6 +53,7 @@ export async function clientApps(main, ctx) {
           : button('Enable', async (e) => {
             if (await act(e.currentTarget, () => patch(`/admin/client-apps/${a.id}`, { is_active: true }), 'Client app enabled.')) await clientApps(main, ctx);
           }, 'small', { 'aria-label': `Enable ${a.name}` }),
+        button('Edit', () => edit(a), 'small', { 'aria-label': `Edit ${a.name}` }),
         button('Delete', async (e) => {
           if (!await confirmAction({ title: `Delete ${a.name}?`, body: 'People can no longer sign in through this app. This cannot be undone.', confirm: 'Delete app' })) return;
           if (await act(e.currentTarget, () => del(`/admin/client-apps/${a.id}`), 'Client app deleted.')) await clientApps(main, ctx);
@@ -84,7 +103,24 @@ export async function serviceApps(main, ctx, shown) {
   shown?.querySelector('button')?.focus();
   const list = await get('/admin/service-apps');
   if (!ctx.current()) return;
-  clear(results, table('Service apps', [
+  const editing = h('div', { 'aria-live': 'polite' });
+  const edit = (a) => {
+    const n = h('input', { name: 'name', required: true, maxlength: 255, value: a.name });
+    const o = h('textarea', { name: 'allowed_origins' });
+    o.value = (a.allowed_origins ?? []).join('\n');
+    const aud = h('textarea', { name: 'allowed_idp_audiences' });
+    aud.value = (a.allowed_idp_audiences ?? []).join('\n');
+    const f = h('form', { class: 'card', 'aria-label': `Edit ${a.name}` }, h('h3', {}, `Edit ${a.name}`),
+      h('div', { class: 'row' }, field('App name', n), field('Allowed origins', o, 'One per line'), field('Allowed identity provider audiences', aud, 'One per line')),
+      h('button', { type: 'submit', class: 'button primary' }, 'Save service app'));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (await act(e.submitter, () => patch(`/admin/service-apps/${a.id}`, { name: n.value.trim(), allowed_origins: lines(o.value), allowed_idp_audiences: lines(aud.value) }), 'Service app saved.')) await serviceApps(main, ctx);
+    });
+    clear(editing, f);
+    n.focus();
+  };
+  clear(results, editing, table('Service apps', [
     { label: 'Name', value: (a) => a.name },
     { label: 'Service', value: (a) => h('code', {}, a.service_name) },
     { label: 'Key', value: (a) => h('code', {}, a.key_prefix) },
@@ -106,6 +142,7 @@ export async function serviceApps(main, ctx, shown) {
           : button('Enable', async (e) => {
             if (await act(e.currentTarget, () => patch(`/admin/service-apps/${a.id}`, { is_active: true }), 'Service app enabled.')) await serviceApps(main, ctx);
           }, 'small', { 'aria-label': `Enable ${a.name}` }),
+        button('Edit', () => edit(a), 'small', { 'aria-label': `Edit ${a.name}` }),
         button('Delete', async (e) => {
           if (!await confirmAction({ title: `Delete ${a.name}?`, body: `Its key stops working and every resource permission of “${a.service_name}” is deleted. This cannot be undone.`, confirm: 'Delete app' })) return;
           if (await act(e.currentTarget, () => del(`/admin/service-apps/${a.id}`), 'Service app deleted.')) await serviceApps(main, ctx);

@@ -1,5 +1,5 @@
 import { get, patch, post, del } from '../api.js';
-import { h, clear, table, pager, field, filterForm, errorBox, fmtDate, yesNo, button, confirmAction, act, props, loading } from '../ui.js';
+import { h, clear, table, pager, field, filterForm, errorBox, fmtDate, yesNo, button, confirmAction, act, props, loading, toast } from '../ui.js';
 
 export async function users(main, ctx) {
   const search = ctx.query.get('search') ?? '';
@@ -11,8 +11,30 @@ export async function users(main, ctx) {
     results);
   const data = await get('/admin/users', { search, page, page_size: 20 });
   if (!ctx.current()) return;
+  // Bulk status: tick users on this page, then activate or deactivate them in one call (POST /admin/users/bulk-status).
+  const picked = new Set();
+  const count = h('span', { class: 'muted', role: 'status' }, 'No user selected.');
+  const bulk = (isActive) => button(isActive ? 'Activate selected' : 'Deactivate selected', async (e) => {
+    if (!picked.size) { toast('Select at least one user first.', 'error'); return; }
+    const n = picked.size;
+    if (!isActive && !await confirmAction({ title: `Deactivate ${n} user(s)?`, body: 'They are signed out everywhere and cannot sign in until reactivated.', confirm: 'Deactivate' })) return;
+    const r = await act(e.currentTarget, () => post('/admin/users/bulk-status', { user_ids: [...picked], is_active: isActive }));
+    if (r) { toast(`${r.affected ?? n} user(s) ${isActive ? 'activated' : 'deactivated'}.`); await users(main, ctx); }
+  }, isActive ? '' : 'danger');
   clear(results,
+    data.items.length ? h('div', { class: 'row', role: 'group', 'aria-label': 'Bulk status' }, bulk(true), bulk(false), count) : null,
     table(search ? `Users matching “${search}”` : 'All users, newest first', [
+      {
+        label: 'Select',
+        value: (u) => {
+          const box = h('input', { type: 'checkbox', 'aria-label': `Select ${u.email}` });
+          box.addEventListener('change', () => {
+            if (box.checked) picked.add(u.id); else picked.delete(u.id);
+            count.textContent = picked.size ? `${picked.size} selected.` : 'No user selected.';
+          });
+          return box;
+        },
+      },
       { label: 'Email', value: (u) => h('a', { href: `#/users/${u.id}` }, u.email) },
       { label: 'Name', value: (u) => u.name },
       { label: 'Active', value: (u) => yesNo(u.is_active, 'Active', 'Inactive') },
@@ -44,6 +66,7 @@ export async function userDetail(main, ctx) {
       ['Administrator', user.is_admin ? 'Yes' : 'No'], ['Created', fmtDate(user.created_at)], ['Updated', fmtDate(user.updated_at)],
       ['Id', h('code', {}, user.id)],
     ])),
+    nameForm(user, reload),
     h('div', { class: 'row' },
       user.is_active
         ? toggle('Deactivate', { is_active: false }, { title: 'Deactivate this user?', body: `${user.email} will be signed out everywhere and cannot sign in until reactivated.`, confirm: 'Deactivate' })
@@ -98,4 +121,15 @@ async function renderSessions(box, user, ctx) {
         }, 'small danger', { 'aria-label': `Revoke session from ${s.user_agent || 'unknown device'} started ${fmtDate(s.created_at)}`, 'data-family': s.family_id }),
       },
     ], sessions, 'No active sessions: this user is not signed in on any device.'));
+}
+
+/** The user's display name (PATCH /admin/users/{id} with name). */
+function nameForm(user, reload) {
+  const name = h('input', { name: 'name', required: true, maxlength: 255, value: user.name ?? '' });
+  const form = h('form', { class: 'row', 'aria-label': 'Rename this user' }, field('Display name', name), h('button', { type: 'submit', class: 'button' }, 'Save name'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (await act(e.submitter, () => patch(`/admin/users/${user.id}`, { name: name.value.trim() }), 'Name saved.')) await reload();
+  });
+  return form;
 }

@@ -1,5 +1,5 @@
 import { get, post, patch, del } from '../api.js';
-import { h, clear, table, pager, field, filterForm, fmtDate, button, confirmAction, act, props, select, loading, describe } from '../ui.js';
+import { h, clear, table, pager, field, filterForm, fmtDate, button, confirmAction, act, props, select, loading, describe, errorBox, toast } from '../ui.js';
 
 const ROLES = ['viewer', 'editor', 'admin', 'owner'];
 
@@ -49,17 +49,20 @@ export async function workspaceDetail(main, ctx) {
       ['Slug', h('code', {}, ws.slug)], ['Description', ws.description], ['Members', ws.member_count],
       ['Groups', ws.group_count], ['Created', fmtDate(ws.created_at)], ['Id', h('code', {}, ws.id)],
     ])),
+    editForm('Edit workspace', ws, async (body) => patch(`/admin/workspaces/${id}`, body), 'Workspace saved.', () => workspaceDetail(main, ctx)),
     h('div', { class: 'row' },
       button('Delete workspace', async (e) => {
         if (!await confirmAction({ title: `Delete ${ws.name}?`, body: 'Its memberships, groups, roles and resource permissions are deleted too. This cannot be undone.', confirm: 'Delete workspace' })) return;
         if (await act(e.currentTarget, () => del(`/admin/workspaces/${id}`), 'Workspace deleted.')) ctx.go('workspaces');
       }, 'danger')),
     membersBox, groupsBox, rolesBox);
-  await Promise.all([members(membersBox, id, ctx), groups(groupsBox, id, ctx), roles(rolesBox, id, ctx)]);
+  const memberList = await get(`/admin/workspaces/${id}/members`).catch((e) => e);
+  if (!ctx.current()) return;
+  await Promise.all([members(membersBox, id, ctx, memberList), groups(groupsBox, id, ctx, memberList), roles(rolesBox, id, ctx, memberList)]);
 }
 
-async function members(box, id, ctx) {
-  const list = await get(`/admin/workspaces/${id}/members`).catch((e) => e);
+async function members(box, id, ctx, given) {
+  const list = given ?? await get(`/admin/workspaces/${id}/members`).catch((e) => e);
   if (!ctx.current()) return;
   const email = h('input', { type: 'email', name: 'email', required: true });
   const role = select(ROLES, 'viewer');
@@ -96,7 +99,7 @@ async function members(box, id, ctx) {
     invite);
 }
 
-async function groups(box, id, ctx) {
+async function groups(box, id, ctx, people) {
   const list = await get(`/admin/workspaces/${id}/groups`).catch((e) => e);
   if (!ctx.current()) return;
   const name = h('input', { name: 'name', required: true, maxlength: 255 });
@@ -105,8 +108,9 @@ async function groups(box, id, ctx) {
     h('button', { type: 'submit', class: 'button primary' }, 'Create group'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (await act(e.submitter, () => post(`/admin/workspaces/${id}/groups`, { name: name.value.trim(), description: description.value.trim() || null }), 'Group created.')) await groups(box, id, ctx);
+    if (await act(e.submitter, () => post(`/admin/workspaces/${id}/groups`, { name: name.value.trim(), description: description.value.trim() || null }), 'Group created.')) await groups(box, id, ctx, people);
   });
+  const detail = h('div', { 'aria-live': 'polite' });
   clear(box, h('h2', { id: 'groups-h' }, 'Groups'),
     list instanceof Error ? h('p', { class: 'alert error', role: 'alert' }, describe(list)) : table('Groups', [
       { label: 'Name', value: (g) => g.name },
@@ -114,16 +118,20 @@ async function groups(box, id, ctx) {
       { label: 'Created', value: (g) => fmtDate(g.created_at) },
       {
         label: 'Actions',
-        value: (g) => button('Delete', async (e) => {
-          if (!await confirmAction({ title: `Delete group ${g.name}?`, body: 'Its members lose what was shared with the group.', confirm: 'Delete group' })) return;
-          if (await act(e.currentTarget, () => del(`/admin/groups/${g.id}`), 'Group deleted.')) await groups(box, id, ctx);
-        }, 'small danger', { 'aria-label': `Delete group ${g.name}` }),
+        value: (g) => h('div', { class: 'row tight' },
+          button('Edit', () => clear(detail, editForm(`Edit group ${g.name}`, g, (body) => patch(`/admin/groups/${g.id}`, body), 'Group saved.', () => groups(box, id, ctx, people))), 'small', { 'aria-label': `Edit group ${g.name}` }),
+          button('Members', () => groupMembers(detail, g, people), 'small', { 'aria-label': `Members of group ${g.name}` }),
+          button('Delete', async (e) => {
+            if (!await confirmAction({ title: `Delete group ${g.name}?`, body: 'Its members lose what was shared with the group.', confirm: 'Delete group' })) return;
+            if (await act(e.currentTarget, () => del(`/admin/groups/${g.id}`), 'Group deleted.')) await groups(box, id, ctx, people);
+          }, 'small danger', { 'aria-label': `Delete group ${g.name}` })),
       },
     ], list, 'No groups in this workspace.'),
+    detail,
     form);
 }
 
-async function roles(box, id, ctx) {
+async function roles(box, id, ctx, people) {
   const list = await get(`/admin/workspaces/${id}/roles`).catch((e) => e);
   if (!ctx.current()) return;
   const name = h('input', { name: 'name', required: true, maxlength: 255 });
@@ -132,8 +140,9 @@ async function roles(box, id, ctx) {
     h('button', { type: 'submit', class: 'button primary' }, 'Create role'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (await act(e.submitter, () => post(`/admin/workspaces/${id}/roles`, { name: name.value.trim(), description: description.value.trim() || null }), 'Role created.')) await roles(box, id, ctx);
+    if (await act(e.submitter, () => post(`/admin/workspaces/${id}/roles`, { name: name.value.trim(), description: description.value.trim() || null }), 'Role created.')) await roles(box, id, ctx, people);
   });
+  const detail = h('div', { 'aria-live': 'polite' });
   clear(box, h('h2', { id: 'roles-h' }, 'Roles'),
     h('p', { class: 'muted' }, 'Roles grant service actions (RBAC) to their members.'),
     list instanceof Error ? h('p', { class: 'alert error', role: 'alert' }, describe(list)) : table('Roles', [
@@ -143,11 +152,128 @@ async function roles(box, id, ctx) {
       { label: 'Members', value: (r) => r.member_count, num: true },
       {
         label: 'Actions',
-        value: (r) => button('Delete', async (e) => {
-          if (!await confirmAction({ title: `Delete role ${r.name}?`, body: 'Its members lose the actions it granted.', confirm: 'Delete role' })) return;
-          if (await act(e.currentTarget, () => del(`/admin/roles/${r.id}`), 'Role deleted.')) await roles(box, id, ctx);
-        }, 'small danger', { 'aria-label': `Delete role ${r.name}` }),
+        value: (r) => h('div', { class: 'row tight' },
+          button('Edit', () => clear(detail, editForm(`Edit role ${r.name}`, r, (body) => patch(`/admin/roles/${r.id}`, body), 'Role saved.', () => roles(box, id, ctx, people))), 'small', { 'aria-label': `Edit role ${r.name}` }),
+          button('Actions', () => roleActions(detail, r), 'small', { 'aria-label': `Actions of role ${r.name}` }),
+          button('Members', () => roleMembers(detail, r, people), 'small', { 'aria-label': `Members of role ${r.name}` }),
+          button('Delete', async (e) => {
+            if (!await confirmAction({ title: `Delete role ${r.name}?`, body: 'Its members lose the actions it granted.', confirm: 'Delete role' })) return;
+            if (await act(e.currentTarget, () => del(`/admin/roles/${r.id}`), 'Role deleted.')) await roles(box, id, ctx, people);
+          }, 'small danger', { 'aria-label': `Delete role ${r.name}` })),
       },
     ], list, 'No roles in this workspace.'),
+    detail,
     form);
+}
+
+/** A form for a name and a description (workspaces, groups, roles): PATCH only what changed; the API's detail on refusal. */
+function editForm(title, item, save, success, after) {
+  const name = h('input', { name: 'name', required: true, maxlength: 255, value: item.name ?? '' });
+  const description = h('textarea', { name: 'description', maxlength: 2000 });
+  description.value = item.description ?? '';
+  const form = h('form', { class: 'card', 'aria-label': title },
+    h('h3', {}, title),
+    h('div', { class: 'row' }, field('Name', name), field('Description', description, 'Leave empty to clear it'),
+      h('button', { type: 'submit', class: 'button primary' }, 'Save')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = {};
+    if (name.value.trim() !== (item.name ?? '')) body.name = name.value.trim();
+    if (description.value.trim() !== (item.description ?? '')) body.description = description.value.trim() || null;
+    if (!Object.keys(body).length) { toast('Nothing changed.'); return; }
+    if (await act(e.submitter, () => save(body), success)) await after();
+  });
+  return form;
+}
+
+/** Workspace members as options for the group and role member pickers. */
+function peopleSelect(people, exclude, label) {
+  const options = Array.isArray(people) ? people.filter((m) => !exclude.has(m.user_id)).map((m) => [m.user_id, `${m.name || m.email} <${m.email}>`]) : [];
+  const s = select([['', options.length ? 'Choose a member…' : 'No other workspace member'], ...options], '');
+  s.required = true;
+  s.name = 'user_id';
+  return field(label, s);
+}
+
+async function groupMembers(box, g, people) {
+  clear(box, loading());
+  const list = await get(`/admin/groups/${g.id}/members`).catch((e) => e);
+  if (list instanceof Error) { clear(box, errorBox(list)); return; }
+  const picker = peopleSelect(people, new Set(list.map((m) => m.user_id)), `Add to ${g.name}`);
+  const form = h('form', { class: 'row', 'aria-label': `Add a member to group ${g.name}` }, picker, h('button', { type: 'submit', class: 'button primary' }, 'Add to group'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const userId = form.elements.user_id.value;
+    if (userId && await act(e.submitter, () => post(`/admin/groups/${g.id}/members/${userId}`), 'Added to the group.')) await groupMembers(box, g, people);
+  });
+  clear(box, h('div', { class: 'card' }, h('h3', {}, `Members of group ${g.name}`),
+    table(`Members of group ${g.name}`, [
+      { label: 'Email', value: (m) => h('a', { href: `#/users/${m.user_id}` }, m.email) },
+      { label: 'Name', value: (m) => m.name },
+      { label: 'Added', value: (m) => fmtDate(m.added_at) },
+      {
+        label: 'Actions',
+        value: (m) => button('Remove', async (e) => {
+          if (!await confirmAction({ title: `Remove ${m.email} from ${g.name}?`, body: 'They lose what was shared with the group.', confirm: 'Remove from group' })) return;
+          if (await act(e.currentTarget, () => del(`/admin/groups/${g.id}/members/${m.user_id}`), 'Removed from the group.')) await groupMembers(box, g, people);
+        }, 'small danger', { 'aria-label': `Remove ${m.email} from group ${g.name}` }),
+      },
+    ], list, 'Nobody is in this group yet. Add a workspace member below.'),
+    form));
+}
+
+async function roleActions(box, r) {
+  clear(box, loading());
+  const [granted, all] = await Promise.all([get(`/admin/roles/${r.id}/actions`), get('/admin/service-actions')].map((p) => p.catch((e) => e)));
+  if (granted instanceof Error || all instanceof Error) { clear(box, errorBox(granted instanceof Error ? granted : all)); return; }
+  const have = new Set(granted.map((a) => a.id));
+  const choices = all.filter((a) => !have.has(a.id)).map((a) => [a.id, `${a.service_name}:${a.action}`]);
+  const pick = select([['', choices.length ? 'Choose an action…' : 'No other registered action'], ...choices], '');
+  pick.required = true;
+  const form = h('form', { class: 'row', 'aria-label': `Grant an action to role ${r.name}` }, field(`Grant to ${r.name}`, pick), h('button', { type: 'submit', class: 'button primary' }, 'Grant action'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (pick.value && await act(e.submitter, () => post(`/admin/roles/${r.id}/actions`, { service_action_ids: [pick.value] }), 'Action granted.')) await roleActions(box, r);
+  });
+  clear(box, h('div', { class: 'card' }, h('h3', {}, `Actions granted by role ${r.name}`),
+    table(`Actions of role ${r.name}`, [
+      { label: 'Service', value: (a) => h('code', {}, a.service_name) },
+      { label: 'Action', value: (a) => h('code', {}, a.action) },
+      { label: 'Description', value: (a) => a.description },
+      {
+        label: 'Actions',
+        value: (a) => button('Revoke', async (e) => {
+          if (!await confirmAction({ title: `Revoke ${a.service_name}:${a.action}?`, body: `Members of ${r.name} lose this action.`, confirm: 'Revoke action' })) return;
+          if (await act(e.currentTarget, () => del(`/admin/roles/${r.id}/actions/${a.id}`), 'Action revoked.')) await roleActions(box, r);
+        }, 'small danger', { 'aria-label': `Revoke ${a.service_name}:${a.action} from ${r.name}` }),
+      },
+    ], granted, 'This role grants no action yet.'),
+    form));
+}
+
+async function roleMembers(box, r, people) {
+  clear(box, loading());
+  const list = await get(`/admin/roles/${r.id}/members`).catch((e) => e);
+  if (list instanceof Error) { clear(box, errorBox(list)); return; }
+  const picker = peopleSelect(people, new Set(list.map((m) => m.user_id)), `Assign ${r.name} to`);
+  const form = h('form', { class: 'row', 'aria-label': `Assign role ${r.name}` }, picker, h('button', { type: 'submit', class: 'button primary' }, 'Assign role'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const userId = form.elements.user_id.value;
+    if (userId && await act(e.submitter, () => post(`/admin/roles/${r.id}/members/${userId}`), 'Role assigned.')) await roleMembers(box, r, people);
+  });
+  clear(box, h('div', { class: 'card' }, h('h3', {}, `Members of role ${r.name}`),
+    table(`Members of role ${r.name}`, [
+      { label: 'Email', value: (m) => h('a', { href: `#/users/${m.user_id}` }, m.email) },
+      { label: 'Name', value: (m) => m.name },
+      { label: 'Assigned', value: (m) => fmtDate(m.assigned_at) },
+      {
+        label: 'Actions',
+        value: (m) => button('Unassign', async (e) => {
+          if (!await confirmAction({ title: `Take ${r.name} from ${m.email}?`, body: 'They lose the actions the role grants.', confirm: 'Unassign role' })) return;
+          if (await act(e.currentTarget, () => del(`/admin/roles/${r.id}/members/${m.user_id}`), 'Role unassigned.')) await roleMembers(box, r, people);
+        }, 'small danger', { 'aria-label': `Unassign ${r.name} from ${m.email}` }),
+      },
+    ], list, 'Nobody has this role yet. Assign it to a workspace member below.'),
+    form));
 }
