@@ -4,7 +4,7 @@
 # benchmark builds itself in Release. Bounded: each driver has its own deadline, and this script a total one.
 #
 # Arguments:
-#   --only NAME[,NAME]   run a subset: refresh, ratelimit, authz, sessions, scaleout (RESULTS.md then lists only those)
+#   --only NAME[,NAME]   run a subset: refresh, ratelimit, authz, import, sessions, scaleout (RESULTS.md then lists only those)
 #   --quick              short settings for development (a few minutes in all); the figures are not for RESULTS.md
 #   --no-results         do not rewrite bench/RESULTS.md and bench/RESULTS.txt
 #   --no-commit          write them, but do not commit them (a full run commits both, and only both, at the end)
@@ -47,6 +47,7 @@ declare -A settings=(
   [refresh]="--runs 3 --seconds 5"
   [ratelimit]="--rounds 3 --seconds 5"
   [authz]="--runs 3 --seconds 3 --skip-large"
+  [import]="--runs 3"
   [sessions]="--setup-budget-minutes 10"
   [scaleout]="--runs 3 --seconds 5 --failover-runs 3"
 )
@@ -55,13 +56,14 @@ if [ -n "$quick" ]; then
     [refresh]="--runs 1 --seconds 3 --workers 8 --families-per-worker 4"
     [ratelimit]="--rounds 1 --seconds 2"
     [authz]="--quick --skip-large --members 1000 --resources 5000 --shares 5000"
+    [import]="--runs 1 --rows 2000 --one-row-rows 50"
     [sessions]="--quick"
     [scaleout]="--quick --families 256"
   )
 fi
 # sessions last: its 100k-user population leaves PostgreSQL a large checkpoint and vacuum to do, which stalled the
 # next driver's storage writes for minutes when it ran first (2026-11-28: bench/refresh measured nothing).
-order=(scaleout refresh ratelimit authz sessions)
+order=(scaleout refresh ratelimit authz import sessions)
 if [ -n "$only" ]; then order=(${only//,/ }); fi
 
 # Build every driver first (Release; the silo and web come with them), so the runs are not interleaved with builds.
