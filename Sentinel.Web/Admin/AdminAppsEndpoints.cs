@@ -13,10 +13,11 @@ using static Sentinel.Web.Authz.ContractRules;
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// <c>/admin/client-apps</c> and <c>/admin/service-apps</c> (§3.9). The edge caches neither keys nor origins: keys resolve
-/// through <see cref="IServiceKeyGrain"/>, which the service-app grain invalidates on update, rotation and deletion
-/// before it answers; client-app redirect URIs and service-app origins are read from the tables on each sign-in or
-/// resolve. So a change here applies to the next request on every replica (the original's per-process caches, D21).
+/// <c>/admin/client-apps</c> and <c>/admin/service-apps</c> (§3.9). Keys resolve through <see cref="IServiceKeyGrain"/>,
+/// which the service-app grain invalidates on update, rotation and deletion before it answers; each web replica keeps a
+/// key's verdict for at most 500 ms, and the same grain pushes it out of every replica before it answers too
+/// (<c>ServiceKeyVerdicts</c>). Client-app redirect URIs and service-app origins are read from the tables on each sign-in
+/// or resolve. So a change here applies to the next request on every replica, unlike the original's per-process caches.
 /// </summary>
 public static partial class AdminAppsEndpoints
 {

@@ -11,7 +11,8 @@ namespace Sentinel.Integration.Tests.Admin;
 
 /// <summary>
 /// Admin app changes across real processes: one silo on PostgreSQL (grain state included) and two web replicas. A key
-/// rotated or deleted through one replica stops working on the other at once (no per-process cache, D21), and an app's
+/// rotated or deleted through one replica stops working on the other at once: each replica's service-key verdicts are
+/// pushed out by the service-app grain before the rotation answers (and live 500 ms at most otherwise), and an app's
 /// revoke_sessions reaches sessions stored by the real storage provider.
 /// </summary>
 public sealed class AdminAppsCluster : IAsyncLifetime
