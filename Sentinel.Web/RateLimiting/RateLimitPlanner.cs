@@ -18,8 +18,11 @@ public sealed record RateLimitPlan(
     IReadOnlyList<RateLimitTier>? AlsoTiers,
     string Route)
 {
+    /// <summary>The grain that decides <see cref="Key"/>: its shard for IP and service principals (<see cref="RateLimitKeys.GrainFor"/>).</summary>
+    public string GrainKey { get; } = RateLimitKeys.GrainFor(Key);
+
     /// <summary>The grain request.</summary>
-    public RateLimitRequest Request { get; } = new(Buckets, AlsoKey, AlsoBuckets);
+    public RateLimitRequest Request { get; } = new(Buckets, AlsoKey, AlsoBuckets, RateLimitKeys.IsSharded(Key) ? Key : null);
 
     /// <summary>Auth tiers fail closed; see <see cref="RateLimitTiers.IsAuthTier"/>.</summary>
     public bool HasAuthTier => Tiers.Any(t => t.IsAuthTier()) || AlsoTiers?.Any(t => t.IsAuthTier()) == true;
