@@ -36,6 +36,9 @@ internal sealed partial class RateLimitGrain(
     private const char StoredNameSeparator = '\u001f';
 
     private bool isShard;
+
+    /// <summary>Windows in the stored row after the last write: fewer worth storing now (emptied, aged) rewrites the row.</summary>
+    private int storedWindows;
     private long lastSweep;
 
     private IGrainTimer? flushTimer;
@@ -49,6 +52,7 @@ internal sealed partial class RateLimitGrain(
         {
             if (stored is not null && SlidingWindow.FromStored(stored) is { } window) windows[ParseStoredName(name)] = window;
         }
+        storedWindows = windows.Count;
         if (state.RecordExists) EnsureFlushTimer();
         return Task.CompletedTask;
     }
@@ -230,8 +234,10 @@ internal sealed partial class RateLimitGrain(
             return;
         }
 
-        if (!changedSinceWrite && state.RecordExists) return;
+        // A shard's row also shrinks when some of its principals' windows emptied while others still count.
+        if (!changedSinceWrite && state.RecordExists && keep.Count == storedWindows) return;
         changedSinceWrite = false;
+        storedWindows = keep.Count;
         state.State = new RateLimitState { Windows = keep };
         try
         {
