@@ -38,11 +38,16 @@ public sealed record RateLimitBucket(
 /// <param name="Buckets">The called grain's own buckets.</param>
 /// <param name="AlsoKey">Another principal whose buckets must conform too (the called grain asks it), or null.</param>
 /// <param name="AlsoBuckets">The buckets of <paramref name="AlsoKey"/>.</param>
+/// <param name="Key">
+/// The principal the buckets belong to when the called grain is a shard (<see cref="RateLimitKeys.GrainFor"/>); null when
+/// the called grain is the principal's own.
+/// </param>
 [GenerateSerializer, Immutable, Alias("sentinel.RateLimitRequest")]
 public sealed record RateLimitRequest(
     [property: Id(0)] IReadOnlyList<RateLimitBucket> Buckets,
     [property: Id(1)] string? AlsoKey = null,
-    [property: Id(2)] IReadOnlyList<RateLimitBucket>? AlsoBuckets = null);
+    [property: Id(2)] IReadOnlyList<RateLimitBucket>? AlsoBuckets = null,
+    [property: Id(3)] string? Key = null);
 
 /// <summary>Where one bucket stands after a decision.</summary>
 /// <param name="Remaining">Requests that would be admitted now, back to back.</param>

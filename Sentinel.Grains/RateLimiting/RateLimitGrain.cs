@@ -26,8 +26,20 @@ internal sealed partial class RateLimitGrain(
 {
     private readonly RateLimitStorageOptions settings = options.Value;
 
-    /// <summary>The window of each bucket that counts something. A missing bucket is full.</summary>
-    private readonly Dictionary<string, SlidingWindow> windows = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The window of each bucket that counts something, by principal and bucket name. A missing bucket is full. The
+    /// principal is empty in a principal's own grain and the principal's key in a shard (<see cref="RateLimitKeys.GrainFor"/>).
+    /// </summary>
+    private readonly Dictionary<(string Principal, string Bucket), SlidingWindow> windows = [];
+
+    /// <summary>Separates principal and bucket in a shard's stored names (never in a principal key).</summary>
+    private const char StoredNameSeparator = '\u001f';
+
+    private bool isShard;
+
+    /// <summary>Windows in the stored row after the last write: fewer worth storing now (emptied, aged) rewrites the row.</summary>
+    private int storedWindows;
+    private long lastSweep;
 
     private IGrainTimer? flushTimer;
     private bool changedSinceWrite;
@@ -35,38 +47,53 @@ internal sealed partial class RateLimitGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        isShard = RateLimitKeys.IsShard(this.GetPrimaryKeyString());
         foreach (var (name, stored) in state.State.Windows ?? [])
         {
-            if (stored is not null && SlidingWindow.FromStored(stored) is { } window) windows[name] = window;
+            if (stored is not null && SlidingWindow.FromStored(stored) is { } window) windows[ParseStoredName(name)] = window;
         }
+        storedWindows = windows.Count;
         if (state.RecordExists) EnsureFlushTimer();
         return Task.CompletedTask;
     }
 
     public async Task<RateLimitDecision> CheckAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
+        // An IP or service principal is decided in its shard only (one place per principal keeps decisions exact): a
+        // caller that names the principal's own grain is forwarded there, one hop more.
+        var self = this.GetPrimaryKeyString();
+        if (!isShard && RateLimitKeys.IsSharded(self))
+            return await GrainFactory.GetGrain<IRateLimitGrain>(RateLimitKeys.GrainFor(self)).CheckAsync(request with { Key = self }, cancellationToken);
+
         var now = time.GetUtcNow().UtcTicks;
         var own = request.Buckets;
+        // In a shard, the buckets are the named principal's; in a principal's own grain, its own (Key null or itself).
+        var principal = request.Key is { } key && key != self ? key : "";
+        if (isShard && principal.Length == 0) throw new ArgumentException("A request to a rate-limit shard must name its principal.", nameof(request));
         var states = new List<RateLimitBucketState>(own.Count + (request.AlsoBuckets?.Count ?? 0));
         long wait = 0;
         foreach (var bucket in own)
         {
-            if (Current(bucket, now) is { } window) wait = Math.Max(wait, window.Wait(bucket.Rule.Permits, now));
+            if (Current(principal, bucket, now) is { } window) wait = Math.Max(wait, window.Wait(bucket.Rule.Permits, now));
         }
         if (wait > 0)
         {
-            foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(bucket, now), now));
+            foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(principal, bucket, now), now));
             return new RateLimitDecision.Limited(TimeSpan.FromTicks(wait), states);
         }
 
         IReadOnlyList<RateLimitBucketState> chained = [];
         if (request.AlsoKey is { } alsoKey && request.AlsoBuckets is { Count: > 0 } alsoBuckets)
         {
-            if (alsoKey == this.GetPrimaryKeyString()) throw new ArgumentException("A rate-limit request can't chain to its own grain.", nameof(request));
-            var other = await GrainFactory.GetGrain<IRateLimitGrain>(alsoKey).CheckAsync(new RateLimitRequest(alsoBuckets), cancellationToken);
+            // Shards never chain (only user and family grains do, and only to IP principals), so calls can't form a cycle.
+            if (isShard) throw new ArgumentException("A rate-limit shard does not chain.", nameof(request));
+            var alsoGrain = RateLimitKeys.GrainFor(alsoKey);
+            if (alsoGrain == self) throw new ArgumentException("A rate-limit request can't chain to its own grain.", nameof(request));
+            var other = await GrainFactory.GetGrain<IRateLimitGrain>(alsoGrain)
+                .CheckAsync(new RateLimitRequest(alsoBuckets, Key: alsoGrain == alsoKey ? null : alsoKey), cancellationToken);
             if (other is RateLimitDecision.Limited limited)
             {
-                foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(bucket, now), now));
+                foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(principal, bucket, now), now));
                 states.AddRange(limited.Buckets);
                 return new RateLimitDecision.Limited(limited.RetryAfter, states);
             }
@@ -75,15 +102,22 @@ internal sealed partial class RateLimitGrain(
 
         foreach (var bucket in own)
         {
-            var window = Current(bucket, now);
-            if (window is null) windows[bucket.Name] = window = new SlidingWindow(bucket.Rule.SubWindowTicks, bucket.Rule.Permits, now);
+            var window = Current(principal, bucket, now);
+            if (window is null) windows[(principal, bucket.Name)] = window = new SlidingWindow(bucket.Rule.SubWindowTicks, bucket.Rule.Permits, now);
             window.Add();
             if (window.HoldsMoreThan(settings.PersistThreshold)) changedSinceWrite = true;
             states.Add(StateOf(bucket.Rule, window, now));
         }
         states.AddRange(chained);
-        if (changedSinceWrite) EnsureFlushTimer();
-        if (windows.Count > settings.MaxBuckets) DropFullBuckets(now);
+        // A shard keeps its timer while it holds any window: the timer's sweep drops the windows that emptied.
+        if (changedSinceWrite || isShard) EnsureFlushTimer();
+        // Over the cap, drop the full buckets; at most once per second, so a grain over the cap with nothing full to drop
+        // does not scan on every request.
+        if (windows.Count > MaxBuckets && now - lastSweep > TimeSpan.TicksPerSecond)
+        {
+            lastSweep = now;
+            DropFullBuckets(now);
+        }
         return new RateLimitDecision.Allowed(states);
     }
 
@@ -109,12 +143,12 @@ internal sealed partial class RateLimitGrain(
     /// The bucket's window advanced to <paramref name="now"/>, or null when it counts nothing. A window of another width
     /// (the tier's period was reconfigured) is dropped: its counts can't be mapped onto the new sub-windows.
     /// </summary>
-    private SlidingWindow? Current(RateLimitBucket bucket, long now)
+    private SlidingWindow? Current(string principal, RateLimitBucket bucket, long now)
     {
-        if (!windows.TryGetValue(bucket.Name, out var window)) return null;
+        if (!windows.TryGetValue((principal, bucket.Name), out var window)) return null;
         if (window.Width != bucket.Rule.SubWindowTicks)
         {
-            windows.Remove(bucket.Name);
+            windows.Remove((principal, bucket.Name));
             return null;
         }
         window.Permits = bucket.Rule.Permits;
@@ -129,6 +163,16 @@ internal sealed partial class RateLimitGrain(
                 window.Remaining(rule.Permits),
                 TimeSpan.FromTicks(window.Reset(now)),
                 TimeSpan.FromTicks(window.Wait(rule.Permits, now)));
+
+    /// <summary>Buckets kept in memory: per principal in its own grain; in a shard, for all of its principals.</summary>
+    private int MaxBuckets => isShard ? settings.MaxShardBuckets : settings.MaxBuckets;
+
+    /// <summary>The stored name of a bucket: its name, or in a shard the principal, a separator, and its name.</summary>
+    private static string StoredName((string Principal, string Bucket) key) =>
+        key.Principal.Length == 0 ? key.Bucket : key.Principal + StoredNameSeparator + key.Bucket;
+
+    private static (string, string) ParseStoredName(string name) =>
+        name.IndexOf(StoredNameSeparator, StringComparison.Ordinal) is >= 0 and var at ? (name[..at], name[(at + 1)..]) : ("", name);
 
     private void DropFullBuckets(long now)
     {
@@ -172,7 +216,7 @@ internal sealed partial class RateLimitGrain(
         Dictionary<string, StoredWindow>? keep = null;
         foreach (var (name, window) in windows)
         {
-            if (window.HoldsMoreThan(settings.PersistThreshold)) (keep ??= new(StringComparer.Ordinal))[name] = window.ToStored();
+            if (window.HoldsMoreThan(settings.PersistThreshold)) (keep ??= new(StringComparer.Ordinal))[StoredName(name)] = window.ToStored();
         }
 
         if (keep is null)
@@ -183,13 +227,17 @@ internal sealed partial class RateLimitGrain(
                 state.State = new RateLimitState();
                 await state.ClearStateAsync(cancellationToken);
             }
+            // A shard keeps sweeping while it holds windows (they empty within a period and a sub-window).
+            if (isShard && windows.Count > 0) return;
             flushTimer?.Dispose();
             flushTimer = null;
             return;
         }
 
-        if (!changedSinceWrite && state.RecordExists) return;
+        // A shard's row also shrinks when some of its principals' windows emptied while others still count.
+        if (!changedSinceWrite && state.RecordExists && keep.Count == storedWindows) return;
         changedSinceWrite = false;
+        storedWindows = keep.Count;
         state.State = new RateLimitState { Windows = keep };
         try
         {

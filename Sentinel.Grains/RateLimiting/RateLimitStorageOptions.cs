@@ -14,4 +14,10 @@ public sealed class RateLimitStorageOptions
 
     /// <summary>At most this many buckets per principal stay in memory; full ones are dropped first. Default: 1024.</summary>
     public int MaxBuckets { get; set; } = 1024;
+
+    /// <summary>
+    /// In a shard (IP and service principals, see <see cref="RateLimitKeys"/>), full buckets are dropped by the flush
+    /// timer's sweep; above this many the grain sweeps on a request too (at most once a second). Default: 1,000,000.
+    /// </summary>
+    public int MaxShardBuckets { get; set; } = 1_000_000;
 }

@@ -89,7 +89,7 @@ public sealed class RateLimitGate
         try
         {
             decision = await calls.RunIdempotentAsync(
-                (grains, ct) => grains.GetGrain<IRateLimitGrain>(plan.Key).CheckAsync(plan.Request, ct), context.RequestAborted);
+                (grains, ct) => grains.GetGrain<IRateLimitGrain>(plan.GrainKey).CheckAsync(plan.Request, ct), context.RequestAborted);
         }
         catch (ClusterUnavailableException ex)
         {

@@ -18,8 +18,11 @@ public sealed record RateLimitPlan(
     IReadOnlyList<RateLimitTier>? AlsoTiers,
     string Route)
 {
+    /// <summary>The grain that decides <see cref="Key"/>: its shard for IP and service principals (<see cref="RateLimitKeys.GrainFor"/>).</summary>
+    public string GrainKey { get; } = RateLimitKeys.GrainFor(Key);
+
     /// <summary>The grain request.</summary>
-    public RateLimitRequest Request { get; } = new(Buckets, AlsoKey, AlsoBuckets);
+    public RateLimitRequest Request { get; } = new(Buckets, AlsoKey, AlsoBuckets, RateLimitKeys.IsSharded(Key) ? Key : null);
 
     /// <summary>Auth tiers fail closed; see <see cref="RateLimitTiers.IsAuthTier"/>.</summary>
     public bool HasAuthTier => Tiers.Any(t => t.IsAuthTier()) || AlsoTiers?.Any(t => t.IsAuthTier()) == true;
@@ -79,10 +82,18 @@ public sealed class RateLimitPlanner(RateLimitOptions options)
             RateLimitTier.AdminWrite or RateLimitTier.Sensitive => principal.UserId is { } user
                 ? Chained(RateLimitKeys.ForUser(user), (tier, tier.Name()), ip, route)
                 : Single(ip, route, aggregate),
-            // Default, and Service on a route called without a key.
-            _ => Single(ip, route, aggregate, (RateLimitTier.Default, "default:" + route)),
+            // Default, and Service on a route called without a key: buckets built once per route template (a fixed set;
+            // 404s share one), not per request.
+            _ => new RateLimitPlan(ip, DefaultBuckets(route), DefaultTiers, null, null, null, route),
         };
     }
+
+    private static readonly RateLimitTier[] DefaultTiers = [RateLimitTier.Aggregate, RateLimitTier.Default];
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RateLimitBucket[]> defaultBuckets = new(StringComparer.Ordinal);
+
+    private RateLimitBucket[] DefaultBuckets(string route) => defaultBuckets.GetOrAdd(route, static (r, o) =>
+        [new RateLimitBucket("aggregate", o[RateLimitTier.Aggregate]), new RateLimitBucket("default:" + r, o[RateLimitTier.Default])], options);
 
     private RateLimitPlan Single(string key, string route, params (RateLimitTier Tier, string Name)[] buckets) =>
         new(key, buckets.Select(b => new RateLimitBucket(b.Name, options[b.Tier])).ToArray(), buckets.Select(b => b.Tier).ToArray(), null, null, null, route);

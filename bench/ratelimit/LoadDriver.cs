@@ -16,7 +16,7 @@ public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P
 /// </summary>
 public static class LoadDriver
 {
-    public static async Task<LoadResult> RunAsync(IPEndPoint target, string path, int connections, int hotConnections, int distinctClients,
+    public static async Task<LoadResult> RunAsync(IPEndPoint target, string path, string headers, int connections, int hotConnections, int distinctClients,
         TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
     {
         var workers = new List<Task<Worker>>();
@@ -25,7 +25,7 @@ public static class LoadDriver
         for (var i = 0; i < connections; i++)
         {
             var worker = new Worker(i < hotConnections, i);
-            workers.Add(worker.RunAsync(target, path, distinctClients, start, end, cancellationToken));
+            workers.Add(worker.RunAsync(target, path, headers, distinctClients, start, end, cancellationToken));
         }
         var done = await Task.WhenAll(workers);
         var all = done.SelectMany(w => w.Latencies).Order().ToArray();
@@ -47,18 +47,18 @@ public static class LoadDriver
         private int filled;
         private int offset;
 
-        public async Task<Worker> RunAsync(IPEndPoint target, string path, int distinctClients, long start, long end, CancellationToken ct)
+        public async Task<Worker> RunAsync(IPEndPoint target, string path, string headers, int distinctClients, long start, long end, CancellationToken ct)
         {
             using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(target, ct);
             var random = new Random(index * 7919 + 1);
-            var request = new byte[512];
+            var request = new byte[4096];
             while (!ct.IsCancellationRequested)
             {
                 var now = Stopwatch.GetTimestamp();
                 if (now >= end) break;
                 var client = Hot ? "203.0.113.250" : ClientAddress(random.Next(distinctClients));
-                var length = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: 192.0.2.1, {client}\r\n\r\n", request);
+                var length = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: 192.0.2.1, {client}\r\n{headers}\r\n", request);
                 var sent = Stopwatch.GetTimestamp();
                 await socket.SendAsync(request.AsMemory(0, length), ct);
                 var status = await ReadResponseAsync(socket, ct);

@@ -11,7 +11,7 @@ if (args.Length > 0 && args[0] == "serve")
 var options = BenchOptions.Parse(args);
 return await Bench.RunAsync(options);
 
-internal sealed record BenchOptions(string Path, int Rounds, TimeSpan Duration, TimeSpan Warmup, int Connections, int HotConnections, int Clients)
+internal sealed record BenchOptions(string[] Paths, int Rounds, TimeSpan Duration, TimeSpan Warmup, int Connections, int HotConnections, int Clients)
 {
     /// <summary><c>--b-env KEY=VALUE</c> (repeatable): extra settings for variant (b), e.g. other tier rates.</summary>
     public Dictionary<string, string> BEnvironment { get; } = [];
@@ -24,7 +24,9 @@ internal sealed record BenchOptions(string Path, int Rounds, TimeSpan Duration, 
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
         int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-        var options = new BenchOptions(Get("path", "/bench/no-such-route"), Math.Clamp(Int("rounds", 5), 1, 20), TimeSpan.FromSeconds(Math.Clamp(Int("seconds", 5), 1, 60)),
+        // Default: GET /users/me with a valid token (verify, session check, user read: a real authenticated read), then an
+        // unmatched route (404: the limiter's decision is nearly all the work).
+        var options = new BenchOptions(Get("path", "/users/me,/bench/no-such-route").Split(',', StringSplitOptions.RemoveEmptyEntries), Math.Clamp(Int("rounds", 5), 1, 20), TimeSpan.FromSeconds(Math.Clamp(Int("seconds", 5), 1, 60)),
             TimeSpan.FromSeconds(1), Math.Clamp(Int("connections", 16), 1, 256), Math.Clamp(Int("hot", 2), 0, 64), Math.Clamp(Int("clients", 50_000), 1, 1 << 24));
         for (var i = 0; i < args.Length - 1; i++)
             if (args[i] == "--b-env" && args[i + 1].Split('=', 2) is [var key, var value]) options.BEnvironment[key] = value;
@@ -35,6 +37,9 @@ internal sealed record BenchOptions(string Path, int Rounds, TimeSpan Duration, 
 internal static class Bench
 {
     private sealed record Variant(string Name, string Title, IReadOnlyDictionary<string, string> Environment);
+
+    /// <summary>The issuer every variant names (BASE_URL), so one token verifies on all three.</summary>
+    private const string Issuer = "http://127.0.0.1";
 
     public static async Task<int> RunAsync(BenchOptions o)
     {
@@ -87,7 +92,7 @@ internal static class Bench
                 var port = FreePort();
                 var env = new Dictionary<string, string>(common)
                 {
-                    ["SERVICE_HOST"] = "127.0.0.1", ["SERVICE_PORT"] = port.ToString(CultureInfo.InvariantCulture), ["ADMIN_PORT"] = "0",
+                    ["SERVICE_HOST"] = "127.0.0.1", ["BASE_URL"] = Issuer, ["SERVICE_PORT"] = port.ToString(CultureInfo.InvariantCulture), ["ADMIN_PORT"] = "0",
                     ["BEHIND_PROXY"] = "true", ["GRAIN_CALL_TIMEOUT_MS"] = "5000",
                 };
                 foreach (var (k, val) in v.Environment) env[k] = val;
@@ -98,52 +103,19 @@ internal static class Bench
             foreach (var (name, (api, _)) in endpoints) await WaitReadyAsync(api, name, logs.FullName, stop.Token);
             var siloProcess = processes[0];
 
-            Console.WriteLine($"Sentinel rate-limit bench: GET {o.Path}, {o.Connections} connections ({o.HotConnections} on one hot client), {o.Clients} distinct X-Forwarded-For clients, {o.Rounds} rounds x {o.Duration.TotalSeconds:F0}s, loopback, {Environment.ProcessorCount} cores");
+            // A user row and an access token signed with the run's key (iss = BASE_URL of every variant, no sid: the
+            // session check answers from the user's session grain), so GET /users/me does its real work.
+            var userId = await BenchUser.CreateAsync(Required("DATABASE_URL"), Environment.GetEnvironmentVariable("DATABASE_CA_CERT"), stop.Token);
+            var bearer = BenchUser.AccessToken(keyPath, Issuer, userId);
+
+            Console.WriteLine($"Sentinel rate-limit bench: GET {string.Join(" and ", o.Paths)}, {o.Connections} connections ({o.HotConnections} on one hot client), {o.Clients} distinct X-Forwarded-For clients, {o.Rounds} rounds x {o.Duration.TotalSeconds:F0}s, loopback, {Environment.ProcessorCount} cores");
             foreach (var v in variants) Console.WriteLine($"  ({v.Name}) {v.Title}");
-
-            // Warm every variant (JIT, grain activations, Redis scripts) before measuring.
-            foreach (var v in variants) await LoadDriver.RunAsync(endpoints[v.Name].Api, o.Path, o.Connections, o.HotConnections, o.Clients, TimeSpan.Zero, TimeSpan.FromSeconds(3), stop.Token);
-
-            var results = variants.ToDictionary(v => v.Name, _ => new List<(LoadResult Load, double WebUs, double SiloUs)>());
-            var noHot = new List<LoadResult>();
-            for (var round = 0; round < o.Rounds; round++)
+            foreach (var path in o.Paths)
             {
-                // Rotate the order so no variant always runs first or last.
-                foreach (var v in variants.Skip(round % 3).Concat(variants.Take(round % 3)))
-                {
-                    var (api, web) = endpoints[v.Name];
-                    var cpuWeb = CpuTicks(web);
-                    var cpuSilo = CpuTicks(siloProcess);
-                    var load = await LoadDriver.RunAsync(api, o.Path, o.Connections, o.HotConnections, o.Clients, o.Warmup, o.Duration, stop.Token);
-                    var total = load.RequestsPerSecond * (o.Duration.TotalSeconds + o.Warmup.TotalSeconds);
-                    results[v.Name].Add((load, CpuMicros(CpuTicks(web) - cpuWeb) / total, CpuMicros(CpuTicks(siloProcess) - cpuSilo) / total));
-                }
-                noHot.Add(await LoadDriver.RunAsync(endpoints["b"].Api, o.Path, o.Connections, 0, o.Clients, o.Warmup, o.Duration, stop.Token));
+                var headers = path.StartsWith("/users/", StringComparison.Ordinal) ? $"Authorization: Bearer {bearer}\r\n" : "";
+                await MeasurePathAsync(o, path, headers, variants, endpoints, processes[0], stop.Token);
             }
-
-            Console.WriteLine();
-            Console.WriteLine("variant   req/s (median)   p50 ms   p99 ms   p99 others ms   web CPU us/req   silo CPU us/req   statuses (last round)");
-            foreach (var v in variants)
-            {
-                var r = results[v.Name];
-                var last = r[^1].Load;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"({v.Name})       {Median(r.Select(x => x.Load.RequestsPerSecond)),10:F0}   {Median(r.Select(x => x.Load.P50Ms)),6:F2}   {Median(r.Select(x => x.Load.P99Ms)),6:F2}   {Median(r.Select(x => x.Load.OtherP99Ms)),13:F2}   {Median(r.Select(x => x.WebUs)),14:F1}   {Median(r.Select(x => x.SiloUs)),15:F1}   {string.Join(" ", last.Statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"))}"));
-            }
-            double Rps(string name) => Median(results[name].Select(x => x.Load.RequestsPerSecond));
-            Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"b/a = {Rps("b") / Rps("a"):F2}   (goal >= 0.8 on GET /users/me)"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"b/c = {Rps("b") / Rps("c"):F2}   (goal >= 1.2)"));
-            Console.WriteLine("per-round req/s: " + string.Join("  ", variants.Select(v => $"{v.Name}=[{string.Join(",", results[v.Name].Select(x => x.Load.RequestsPerSecond.ToString("F0", CultureInfo.InvariantCulture)))}]")));
-            var withHot = Median(results["b"].Select(x => x.Load.OtherP99Ms));
-            var withoutHot = Median(noHot.Select(x => x.P99Ms));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"hot key (b): p99 of other clients {withHot:F2} ms with {o.HotConnections} flooding connections vs {withoutHot:F2} ms with none = {withHot / withoutHot:F2}x (goal <= 2x)"));
             Console.WriteLine($"process logs: {logs.FullName}");
-            double P99(string name) => Median(results[name].Select(x => x.Load.P99Ms));
-            // One machine-readable line for bench/run-all.sh (RESULTS.md).
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT bench=ratelimit path={o.Path} limiter_rps={Rps("b"):F0} no_limiter_rps={Rps("a"):F0} redis_lua_rps={Rps("c"):F0} ratio_no_limiter={Rps("b") / Rps("a"):F2} ratio_redis_lua={Rps("b") / Rps("c"):F2} limiter_p99_ms={P99("b"):F2} no_limiter_p99_ms={P99("a"):F2} redis_lua_p99_ms={P99("c"):F2} hot_p99_factor={withHot / withoutHot:F2} rounds={o.Rounds} seconds={o.Duration.TotalSeconds:F0} connections={o.Connections}"));
             return 0;
         }
         finally
@@ -154,6 +126,63 @@ internal static class Bench
                 p.Dispose();
             }
         }
+    }
+
+    private static async Task MeasurePathAsync(BenchOptions o, string path, string headers, Variant[] variants,
+        Dictionary<string, (IPEndPoint Api, Process Process)> endpoints, Process siloProcess, CancellationToken cancellationToken)
+    {
+        var stop = cancellationToken;
+        Console.WriteLine();
+        Console.WriteLine($"== GET {path}");
+
+        // Warm every variant (JIT tiers, grain activations, Redis scripts) before measuring: 5 s each, so the first route
+        // measured after start-up is not charged for compilation.
+        foreach (var v in variants) await LoadDriver.RunAsync(endpoints[v.Name].Api, path, headers, o.Connections, o.HotConnections, o.Clients, TimeSpan.Zero, TimeSpan.FromSeconds(5), stop);
+
+        var results = variants.ToDictionary(v => v.Name, _ => new List<(LoadResult Load, double WebUs, double SiloUs)>());
+        var noHot = new List<LoadResult>();
+        for (var round = 0; round < o.Rounds; round++)
+        {
+            // Rotate the order so no variant always runs first or last.
+            foreach (var v in variants.Skip(round % 3).Concat(variants.Take(round % 3)))
+            {
+                var (api, web) = endpoints[v.Name];
+                var cpuWeb = CpuTicks(web);
+                var cpuSilo = CpuTicks(siloProcess);
+                var load = await LoadDriver.RunAsync(api, path, headers, o.Connections, o.HotConnections, o.Clients, o.Warmup, o.Duration, stop);
+                var total = load.RequestsPerSecond * (o.Duration.TotalSeconds + o.Warmup.TotalSeconds);
+                results[v.Name].Add((load, CpuMicros(CpuTicks(web) - cpuWeb) / total, CpuMicros(CpuTicks(siloProcess) - cpuSilo) / total));
+            }
+            noHot.Add(await LoadDriver.RunAsync(endpoints["b"].Api, path, headers, o.Connections, 0, o.Clients, o.Warmup, o.Duration, stop));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("variant   req/s (median)   p50 ms   p99 ms   p99 others ms   web CPU us/req   silo CPU us/req   statuses (last round)");
+        foreach (var v in variants)
+        {
+            var r = results[v.Name];
+            var last = r[^1].Load;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"({v.Name})       {Median(r.Select(x => x.Load.RequestsPerSecond)),10:F0}   {Median(r.Select(x => x.Load.P50Ms)),6:F2}   {Median(r.Select(x => x.Load.P99Ms)),6:F2}   {Median(r.Select(x => x.Load.OtherP99Ms)),13:F2}   {Median(r.Select(x => x.WebUs)),14:F1}   {Median(r.Select(x => x.SiloUs)),15:F1}   {string.Join(" ", last.Statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"))}"));
+        }
+        double Rps(string name) => Median(results[name].Select(x => x.Load.RequestsPerSecond));
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"b/a = {Rps("b") / Rps("a"):F2}   (goal >= 0.8 on GET /users/me)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"b/c = {Rps("b") / Rps("c"):F2}   (goal >= 1.2)"));
+        Console.WriteLine("per-round req/s: " + string.Join("  ", variants.Select(v => $"{v.Name}=[{string.Join(",", results[v.Name].Select(x => x.Load.RequestsPerSecond.ToString("F0", CultureInfo.InvariantCulture)))}]")));
+        var withHot = Median(results["b"].Select(x => x.Load.OtherP99Ms));
+        var withoutHot = Median(noHot.Select(x => x.P99Ms));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"hot key (b): p99 of other clients {withHot:F2} ms with {o.HotConnections} flooding connections vs {withoutHot:F2} ms with none = {withHot / withoutHot:F2}x (goal <= 2x)"));
+        double P99(string name) => Median(results[name].Select(x => x.Load.P99Ms));
+        // CPU per decision: web + silo process CPU over the run divided by requests; the limiter's own share is b − a
+        // (c − a for the Redis design; redis-server's own CPU is not counted, it is shared with other users of the box).
+        double Cpu(string name) => Median(results[name].Select(x => x.WebUs + x.SiloUs));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CPU us/request (web + silo): a {Cpu("a"):F1}  b {Cpu("b"):F1}  c {Cpu("c"):F1};  per decision: grain limiter {Cpu("b") - Cpu("a"):F1} us, Redis Lua {Cpu("c") - Cpu("a"):F1} us (+ redis-server)"));
+        // One machine-readable line for bench/run-all.sh (RESULTS.md).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RESULT bench=ratelimit path={path} limiter_rps={Rps("b"):F0} no_limiter_rps={Rps("a"):F0} redis_lua_rps={Rps("c"):F0} ratio_no_limiter={Rps("b") / Rps("a"):F2} ratio_redis_lua={Rps("b") / Rps("c"):F2} limiter_p99_ms={P99("b"):F2} no_limiter_p99_ms={P99("a"):F2} redis_lua_p99_ms={P99("c"):F2} hot_p99_factor={withHot / withoutHot:F2} cpu_us_per_req_a={Cpu("a"):F1} cpu_us_per_req_b={Cpu("b"):F1} cpu_us_per_req_c={Cpu("c"):F1} limiter_cpu_us_per_decision={Cpu("b") - Cpu("a"):F1} redis_lua_cpu_us_per_decision={Cpu("c") - Cpu("a"):F1} rounds={o.Rounds} seconds={o.Duration.TotalSeconds:F0} connections={o.Connections}"));
     }
 
     private static double Median(IEnumerable<double> values)

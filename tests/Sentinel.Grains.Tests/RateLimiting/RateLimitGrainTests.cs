@@ -45,8 +45,11 @@ public sealed class RateLimitGrainTests(ClusterFixture fixture)
         var silo = (InProcessSiloHandle)fixture.Cluster.Primary!;
         var storage = silo.SiloHost.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.RateLimits);
         var state = new GrainState<RateLimitState>();
-        await storage.ReadStateAsync(RateLimitJanitor.StateName, Grain(key).GetGrainId(), state);
-        return state.RecordExists && state.State?.Windows.Count > 0;
+        // IP principals are stored in their shard's row, under "principal\u001fbucket" (see RateLimitKeys.GrainFor).
+        var grainKey = RateLimitKeys.GrainFor(key);
+        await storage.ReadStateAsync(RateLimitJanitor.StateName, Grain(grainKey).GetGrainId(), state);
+        if (!state.RecordExists || state.State?.Windows is not { } windows) return false;
+        return grainKey == key ? windows.Count > 0 : windows.Keys.Any(name => name.StartsWith(key + "\u001f", StringComparison.Ordinal));
     }
 
     private Task DeactivateIdleGrainsAsync() => fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
@@ -298,6 +301,41 @@ public sealed class RateLimitGrainTests(ClusterFixture fixture)
         await DeactivateIdleGrainsAsync();
         stored = await Task.WhenAll(keys.Select(HasStoredStateAsync));
         Assert.Equal(0, stored.Count(s => s));
+    }
+
+    [Fact]
+    public async Task an_ip_principal_is_decided_in_its_shard_whichever_grain_the_caller_names()
+    {
+        // One place per principal keeps decisions exact: the IP's own grain forwards to the shard, so both count together.
+        Align();
+        var ip = NewIp();
+        var shard = RateLimitKeys.GrainFor(ip);
+        Assert.StartsWith(RateLimitKeys.ShardPrefix, shard);
+        var bucket = new RateLimitBucket("aggregate", new RateLimitRule(5, RateLimitUnit.Minute));
+        Assert.Equal(3, await AdmittedOf(Grain(ip), new RateLimitRequest([bucket]), 3));
+        Assert.Equal(2, await AdmittedOf(Grain(shard), new RateLimitRequest([bucket], Key: ip), 5));
+        Assert.IsType<RateLimitDecision.Limited>(await Grain(ip).CheckAsync(new RateLimitRequest([bucket])));
+    }
+
+    [Fact]
+    public async Task principals_sharing_a_shard_never_share_a_bucket()
+    {
+        Align();
+        var first = NewIp();
+        var second = Enumerable.Range(0, 10_000).Select(_ => NewIp()).First(k => RateLimitKeys.GrainFor(k) == RateLimitKeys.GrainFor(first));
+        var shard = Grain(RateLimitKeys.GrainFor(first));
+        var bucket = new RateLimitBucket("aggregate", new RateLimitRule(5, RateLimitUnit.Minute));
+        Assert.Equal(5, await AdmittedOf(shard, new RateLimitRequest([bucket], Key: first), 8));
+        Assert.Equal(5, await AdmittedOf(shard, new RateLimitRequest([bucket], Key: second), 8));
+    }
+
+    [Fact]
+    public async Task a_shard_refuses_a_request_that_names_no_principal_or_chains()
+    {
+        var shard = Grain(RateLimitKeys.GrainFor(NewIp()));
+        var bucket = new RateLimitBucket("aggregate", SixtyPerMinute);
+        await Assert.ThrowsAsync<ArgumentException>(() => shard.CheckAsync(new RateLimitRequest([bucket])));
+        await Assert.ThrowsAsync<ArgumentException>(() => shard.CheckAsync(new RateLimitRequest([bucket], NewIp(), [bucket], Key: NewIp())));
     }
 
     private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan timeout)

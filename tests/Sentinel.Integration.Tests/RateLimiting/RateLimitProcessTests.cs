@@ -39,8 +39,12 @@ public sealed class RateLimitProcessTests(ITestOutputHelper output)
     private static async Task<int> StoredRowsAsync(IReadOnlyCollection<string> keys)
     {
         await using var db = NpgsqlDataSource.Create(TestConnection.ConnectionString());
+        // Principals stored: a row of their own (user, family), or, for IP and service principals, windows in their shard's
+        // row named "<principal>\u001f<bucket>" (System.Text.Json writes the separator as \u001F).
         await using var cmd = db.CreateCommand(
-            "SELECT count(*) FROM orleans_storage WHERE service_id = 'sentinel-test' AND grain_type_string = 'ratelimit' AND grain_id_extension_string = ANY($1)");
+            "SELECT count(*) FROM unnest($1::text[]) AS k(key) WHERE EXISTS (SELECT 1 FROM orleans_storage s " +
+            "WHERE s.service_id = 'sentinel-test' AND s.grain_type_string = 'ratelimit' AND (s.grain_id_extension_string = k.key " +
+            "OR strpos(lower(convert_from(s.payload_binary, 'UTF8')), lower('\"' || k.key || '\\u001f')) > 0))");
         cmd.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
