@@ -10,7 +10,8 @@ namespace Sentinel.Client;
 /// Registers this service's actions with Sentinel at start-up: those of <see cref="SentinelOptions.Actions"/> and those
 /// named by <c>RequireSentinelAction</c> on endpoints. Runs in the background, so the app starts even when Sentinel is
 /// down, and tries again (1 s, doubling to 30 s) until Sentinel answers. A refusal other than 408/429/5xx (a bad key,
-/// a bad action) is logged and not retried: trying again would not change it.
+/// a bad action) is logged and not retried: trying again would not change it. The endpoints' actions are read once the
+/// host has started: before that, the routes an app maps are not yet wired into the endpoint data source.
 /// </summary>
 public sealed partial class SentinelActionRegistration(
     IServiceProvider services, IOptions<SentinelOptions> options, ILogger<SentinelActionRegistration> logger) : BackgroundService
@@ -22,6 +23,20 @@ public sealed partial class SentinelActionRegistration(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (services.GetService<IHostApplicationLifetime>() is { } lifetime && !lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+            {
+                try { await started.Task; }
+                catch (OperationCanceledException)
+                {
+                    registered.TrySetCanceled(stoppingToken);
+                    return;
+                }
+            }
+        }
         var actions = Collect();
         if (actions.Count == 0 || string.IsNullOrEmpty(options.Value.ServiceKey))
         {

@@ -140,6 +140,8 @@ public sealed class AdminPanelFormsTests(PanelCluster c)
         await page.GetByLabel("Visibility", new() { Exact = true }).SelectOptionAsync("private");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save visibility" }).ClickAsync();
         await page.Locator("#confirm-ok").ClickAsync();
+        // The panel re-renders the permission after the save: a choice made in the share form before that is lost.
+        await Assertions.Expect(page.GetByRole(AriaRole.Definition).Filter(new() { HasText = "private" })).ToBeVisibleAsync();
         await page.GetByLabel("Share with").SelectOptionAsync($"user:{member.UserId}");
         await page.GetByLabel("Permission", new() { Exact = true }).SelectOptionAsync("edit");
         await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
