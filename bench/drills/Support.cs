@@ -226,16 +226,17 @@ internal static class Jwt
 }
 
 /// <summary>
-/// Per rate-limit probe user: requests admitted during the drill against the documented bound. GCRA with N per period W
-/// (from the response's <c>RateLimit-Policy</c>), T = W/N, burst B = ⌈N/5⌉ admits at most ⌈D/T⌉ + B over any D seconds;
-/// a silo crash may hand back one more burst per bucket (docs/rate-limiting.md), so the bound is ⌈D/T⌉ + 2B.
+/// Per rate-limit probe user: requests admitted during the drill against the documented bound. The sliding window of a
+/// tier of N per period W (from the response's <c>RateLimit-Policy</c>) admits at most N in any W seconds, so at most
+/// N × ⌈D/W⌉ over D seconds; a silo crash may hand back up to N per bucket once (what was admitted since the last
+/// write, docs/rate-limiting.md "State written behind"), so the bound is N × ⌈D/W⌉ + N.
 /// </summary>
 internal sealed record RateLimitCheck(int MaxAdmitted, int NoLossBound, int Bound, string Policy, long Refused)
 {
     /// <summary>Within the bound, and the probes were actually refused (else the bound was never tested).</summary>
     public bool Ok => Policy != "" && MaxAdmitted <= Bound && Refused > 0;
 
-    public override string ToString() => Policy == "" ? "n/a" : $"{MaxAdmitted} ≤ {Bound}{(MaxAdmitted > NoLossBound ? " (+burst)" : "")}, {Refused}×429";
+    public override string ToString() => Policy == "" ? "n/a" : $"{MaxAdmitted} ≤ {Bound}{(MaxAdmitted > NoLossBound ? " (+handed back)" : "")}, {Refused}×429";
 }
 
 internal static partial class RateLimitBound
@@ -249,16 +250,14 @@ internal static partial class RateLimitBound
             if (!policies.TryGetValue(user, out var policy)) continue;
             var (n, w, name) = Parse(policy);
             if (n <= 0) continue;
-            var t = (double)w / n;
-            var burst = (int)Math.Ceiling(n / 5.0);
             var span = end - start;
             var count = times.Count;
-            var noLossBound = (int)Math.Ceiling(span / t) + burst;
+            var noLossBound = n * (int)Math.Ceiling(span / w);
             if (count > max || shown == "")
             {
                 max = Math.Max(max, count);
                 noLoss = noLossBound;
-                bound = noLossBound + burst;
+                bound = noLossBound + n;
                 shown = $"{name} {n}/{w}s";
             }
         }
