@@ -15,33 +15,10 @@ namespace Sentinel.Integration.Tests.Admin;
 /// pushed out by the service-app grain before the rotation answers (and live 500 ms at most otherwise), and an app's
 /// revoke_sessions reaches sessions stored by the real storage provider.
 /// </summary>
-public sealed class AdminAppsCluster : IAsyncLifetime
+public sealed class AdminAppsCluster() : TwoWebCluster("admindir")
 {
-    private readonly ClusterHarness harness = new("admindir");
-
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
-    public OrleansTestClient Orleans { get; private set; } = null!;
-    public Uri WebA { get; private set; } = null!;
-    public Uri WebB { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        await TestDatabase.EnsureMigratedAsync();
-        harness.StartSilo("silo");
-        WebA = harness.StartWeb("web-a").Api;
-        WebB = harness.StartWeb("web-b").Api;
-        foreach (var web in new[] { WebA, WebB })
-            await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(Http, new Uri(web, "/health/ready"), HttpStatusCode.OK),
-                TimeSpan.FromSeconds(180), $"{web} ready", harness.AllOutput);
-        Orleans = await OrleansTestClient.ConnectAsync(harness.ClusterId, TimeSpan.FromSeconds(60));
-    }
-
-    public async Task DisposeAsync()
-    {
-        Http.Dispose();
-        if (Orleans is not null) await Orleans.DisposeAsync();
-        await harness.DisposeAsync();
-    }
+    public Uri WebA => Webs[0];
+    public Uri WebB => Webs[1];
 }
 
 /// <summary>One cluster for both tests: starting processes is the slow part.</summary>

@@ -12,33 +12,9 @@ using Xunit;
 namespace Sentinel.Integration.Tests.Authz;
 
 /// <summary>One silo and two real web replicas, each with its own service-key verdict cache.</summary>
-public sealed class AuthzRevocationCluster : IAsyncLifetime
-{
-    private readonly ClusterHarness harness = new("authzrev");
-
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
-    public OrleansTestClient Orleans { get; private set; } = null!;
-    public Uri[] Webs { get; private set; } = [];
-
-    public async Task InitializeAsync()
-    {
-        await TestDatabase.EnsureMigratedAsync();
-        // The checks poll; limits are lifted so the limiter never answers for the thing under test.
-        harness.StartSilo("silo", extra: RateLimitTestSettings.Generous);
-        Webs = [harness.StartWeb("web-a", RateLimitTestSettings.Generous).Api, harness.StartWeb("web-b", RateLimitTestSettings.Generous).Api];
-        foreach (var web in Webs)
-            await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(Http, new Uri(web, "/health/ready"), HttpStatusCode.OK),
-                TimeSpan.FromSeconds(180), $"{web} ready", harness.AllOutput);
-        Orleans = await OrleansTestClient.ConnectAsync(harness.ClusterId, TimeSpan.FromSeconds(60));
-    }
-
-    public async Task DisposeAsync()
-    {
-        Http.Dispose();
-        if (Orleans is not null) await Orleans.DisposeAsync();
-        await harness.DisposeAsync();
-    }
-}
+// The checks poll; limits are lifted so the limiter never answers for the thing under test (the web replicas get the
+// generous limits from ClusterHarness already).
+public sealed class AuthzRevocationCluster() : TwoWebCluster("authzrev", RateLimitTestSettings.Generous);
 
 /// <summary>
 /// Issue 18: the edge keeps service-key verdicts, and checks are answered from the workspace grain's memory. Whatever a
