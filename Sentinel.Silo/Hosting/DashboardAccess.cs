@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Sentinel.Errors;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.Sessions;
 
@@ -95,7 +96,7 @@ public sealed partial class DashboardAccess
     public async Task<DashboardDecision> DecideAsync(HttpContext context)
     {
         if (context.Request.Cookies[CookieName] is not { Length: > 0 and <= MaxTokenLength } raw)
-            return new DashboardDecision.SignInRequired("not_authenticated");
+            return new DashboardDecision.SignInRequired(ErrorCodes.NotAuthenticated);
         var now = time.GetUtcNow().UtcDateTime;
         var result = await handler.ValidateTokenAsync(raw, new TokenValidationParameters
         {
@@ -113,23 +114,23 @@ public sealed partial class DashboardAccess
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt
             || !jwt.TryGetPayloadValue<string>("type", out var type) || type != "admin_access"
             || !Guid.TryParse(jwt.Subject, out var userId) || !Guid.TryParse(jwt.Id, out var jti))
-            return new DashboardDecision.SignInRequired("invalid_token");
+            return new DashboardDecision.SignInRequired(ErrorCodes.InvalidToken);
         if (!jwt.TryGetPayloadValue<bool>("admin", out var admin) || !admin)
-            return new DashboardDecision.NotAdmin("not_admin");
+            return new DashboardDecision.NotAdmin(ErrorCodes.NotAdmin);
 
         var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) && iat is >= 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
         // As the edge does (TokenService): no critical header extension is understood (RFC 7515 §4.1.11), and an iat
         // more than a minute ahead is forged or from a broken clock.
         if (jwt.TryGetHeaderValue<object>("crit", out _) || issuedAt > time.GetUtcNow().AddSeconds(60))
-            return new DashboardDecision.SignInRequired("invalid_token");
+            return new DashboardDecision.SignInRequired(ErrorCodes.InvalidToken);
         // rvk: the revocation cut-off the token was minted under, which orders it against a revocation without any clock.
         DateTimeOffset? mintedUnder = jwt.TryGetPayloadValue<long>("rvk", out var rvk) && rvk >= 0 && rvk < 253_402_300_799_000_000 ? DateTimeOffset.UnixEpoch.AddTicks(rvk * 10) : null;
         var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckAsync(new TokenRef(jti, issuedAt, null, mintedUnder), context.RequestAborted);
-        if (status != TokenStatus.Active) return new DashboardDecision.SignInRequired(status == TokenStatus.Revoked ? "token_revoked" : "user_deactivated");
+        if (status != TokenStatus.Active) return new DashboardDecision.SignInRequired(status == TokenStatus.Revoked ? ErrorCodes.TokenRevoked : ErrorCodes.UserDeactivated);
         var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted);
-        if (user is null) return new DashboardDecision.SignInRequired("invalid_token");
-        if (!user.IsActive) return new DashboardDecision.SignInRequired("user_deactivated");
-        if (!user.IsAdmin) return new DashboardDecision.NotAdmin("not_admin");
+        if (user is null) return new DashboardDecision.SignInRequired(ErrorCodes.InvalidToken);
+        if (!user.IsActive) return new DashboardDecision.SignInRequired(ErrorCodes.UserDeactivated);
+        if (!user.IsAdmin) return new DashboardDecision.NotAdmin(ErrorCodes.NotAdmin);
         return new DashboardDecision.Allow(userId);
     }
 
@@ -157,7 +158,7 @@ public sealed partial class DashboardAccess
                     return;
                 case DashboardDecision.SignInRequired refused:
                     LogRefused(gate.logger, refused.Code);
-                    await WriteAsync(context, StatusCodes.Status401Unauthorized, refused.Code == "not_authenticated" ? "Not authenticated" : "Invalid or expired token", refused.Code);
+                    await WriteAsync(context, StatusCodes.Status401Unauthorized, refused.Code == ErrorCodes.NotAuthenticated ? "Not authenticated" : "Invalid or expired token", refused.Code);
                     return;
                 case DashboardDecision.NotAdmin refused:
                     LogRefused(gate.logger, refused.Code);

@@ -129,7 +129,7 @@ public static partial class AdminAppsEndpoints
         var id = Guid.NewGuid();
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IServiceAppGrain>(id)
             .CreateAsync(SafeText.Clean(body.Name)!, body.ServiceName!, origins, audiences, admin.Caller.UserId, ct), context.RequestAborted);
-        if (!result.IsOk) return ApiErrors.Result(400, "Failed to create service app", AdminErrorCodes.ServiceNameTaken);
+        if (!result.IsOk) return ApiErrors.Result(400, "Failed to create service app", ErrorCodes.ServiceNameTaken);
         await RefreshCorsAsync(cors, context);
         return Results.Json(ServiceAppWithKeyResponse.From(result.Value!), statusCode: 201);
     }
@@ -218,7 +218,7 @@ public static partial class AdminAppsEndpoints
         return values.Where(s => s is not null).Select(s => s!.Trim()).ToArray();
     }
 
-    private static IResult ClientAppNotFound() => ApiErrors.Result(404, "Client app not found", AdminErrorCodes.ClientAppNotFound);
+    private static IResult ClientAppNotFound() => ApiErrors.Result(404, "Client app not found", ErrorCodes.ClientAppNotFound);
 
-    private static IResult ServiceAppNotFound() => ApiErrors.Result(404, "Service app not found", AdminErrorCodes.ServiceAppNotFound);
+    private static IResult ServiceAppNotFound() => ApiErrors.Result(404, "Service app not found", ErrorCodes.ServiceAppNotFound);
 }

@@ -200,7 +200,7 @@ public static class AdminCsvEndpoints
         }
         if (form.Files.GetFile("file") is not { } file) return (null, missing);
         if (file.Length > MaxFileBytes)
-            return (null, ApiErrors.Result(StatusCodes.Status413PayloadTooLarge, "CSV file too large (max 5 MB)", AdminErrorCodes.CsvTooLarge));
+            return (null, ApiErrors.Result(StatusCodes.Status413PayloadTooLarge, "CSV file too large (max 5 MB)", ErrorCodes.CsvTooLarge));
         using var reader = new StreamReader(file.OpenReadStream(), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
         return (await reader.ReadToEndAsync(context.RequestAborted), null);
     }

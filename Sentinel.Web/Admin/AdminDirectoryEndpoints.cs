@@ -41,27 +41,6 @@ public static class AdminDirectoryEndpoints
 /// <summary>The contract's admin page body.</summary>
 public sealed record AdminPage<T>(IReadOnlyList<T> Items, long Total, int Page, int PageSize);
 
-/// <summary>Stable codes of the admin routes beyond those in <see cref="ErrorCodes"/>.</summary>
-public static class AdminErrorCodes
-{
-    public const string WorkspaceCreateFailed = "workspace_create_failed";
-    public const string RoleNotFound = "role_not_found";
-    public const string RoleNameTaken = "role_name_taken";
-    public const string ServiceActionNotFound = "service_action_not_found";
-    public const string RoleActionExists = "role_action_exists";
-    public const string RoleActionNotFound = "role_action_not_found";
-    public const string UserRoleExists = "user_role_exists";
-    public const string UserRoleNotFound = "user_role_not_found";
-    public const string ClientAppNotFound = "client_app_not_found";
-    public const string ServiceAppNotFound = "service_app_not_found";
-    public const string ServiceNameTaken = "service_name_taken";
-    public const string AddToWorkspaceFailed = "add_to_workspace_failed";
-    public const string CsvTooLarge = "csv_too_large";
-    public const string CsvFileMissing = "csv_file_missing";
-    public const string CsvInvalidHeader = "csv_invalid_header";
-    public const string ImportJobNotFound = "import_job_not_found";
-}
-
 internal static class AdminResults
 {
     public static readonly object Ok = new { status = "ok" };

@@ -43,7 +43,7 @@ public static class AdminImportJobEndpoints
         {
             AdminActivity.NotCounted(context);
             return ApiErrors.Result(StatusCodes.Status422UnprocessableEntity,
-                $"Invalid CSV header: expected {string.Join(',', AdminCsvEndpoints.Columns)}", AdminErrorCodes.CsvInvalidHeader);
+                $"Invalid CSV header: expected {string.Join(',', AdminCsvEndpoints.Columns)}", ErrorCodes.CsvInvalidHeader);
         }
         if ((await limiter.CheckAsync(context)).Rejection() is { } rejected) return rejected;
 
@@ -99,7 +99,7 @@ public static class AdminImportJobEndpoints
     }
 
     private static IResult NotFound() =>
-        ApiErrors.Result(StatusCodes.Status404NotFound, "Import job not found (unknown, or expired 30 minutes after it started)", AdminErrorCodes.ImportJobNotFound);
+        ApiErrors.Result(StatusCodes.Status404NotFound, "Import job not found (unknown, or expired 30 minutes after it started)", ErrorCodes.ImportJobNotFound);
 
     public static object Body(ImportJobStatus s) => new
     {

@@ -140,7 +140,7 @@ public static class AdminPermissionsEndpoints
     {
         var deleted = await calls.RunAsync((g, ct) => g.GetGrain<IServiceActionRegistryGrain>(0)
             .DeleteAsync(action_id, new Audit("service_action_deleted", admin.Caller.UserId), ct), context.RequestAborted);
-        return deleted ? Results.NoContent() : ApiErrors.Result(404, "Service action not found", AdminErrorCodes.ServiceActionNotFound);
+        return deleted ? Results.NoContent() : ApiErrors.Result(404, "Service action not found", ErrorCodes.ServiceActionNotFound);
     }
 
     internal static RolesEndpoints.ServiceActionResponse ToResponse(ServiceActionInfo a) => new(a.Id, a.ServiceName, a.Action, a.Description, a.CreatedAt);

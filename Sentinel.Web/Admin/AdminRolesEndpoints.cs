@@ -108,8 +108,8 @@ public static class AdminRolesEndpoints
         return result.Error switch
         {
             null => Results.Json(AdminResults.Ok, statusCode: 201),
-            AuthorizationError.UserNotMember => ApiErrors.Result(400, "Failed to assign role", ErrorCodes.NotWorkspaceMember),
-            AuthorizationError.UserRoleExists => ApiErrors.Result(409, "Failed to assign role", AdminErrorCodes.UserRoleExists),
+            AuthorizationError.UserNotMember => ApiErrors.Result(400, "Failed to assign role", ErrorCodes.UserNotMember),
+            AuthorizationError.UserRoleExists => ApiErrors.Result(409, "Failed to assign role", ErrorCodes.UserRoleExists),
             var error => Refusal(error.Value, result.Detail),
         };
     }
@@ -121,17 +121,17 @@ public static class AdminRolesEndpoints
         return result.IsOk ? Results.NoContent() : Refusal(result.Error!.Value, result.Detail);
     }
 
-    private static IResult RoleNotFound() => ApiErrors.Result(404, "Role not found", AdminErrorCodes.RoleNotFound);
+    private static IResult RoleNotFound() => ApiErrors.Result(404, "Role not found", ErrorCodes.RoleNotFound);
 
     private static IResult Refusal(AuthorizationError error, string? detail) => error switch
     {
         AuthorizationError.WorkspaceNotFound => ApiErrors.Result(404, "Workspace not found", ErrorCodes.WorkspaceNotFound),
         AuthorizationError.RoleNotFound => RoleNotFound(),
-        AuthorizationError.RoleNameTaken => ApiErrors.Result(409, "A role with this name already exists in this workspace", AdminErrorCodes.RoleNameTaken),
-        AuthorizationError.ServiceActionNotFound => ApiErrors.Result(404, $"Service action {detail} not found", AdminErrorCodes.ServiceActionNotFound),
-        AuthorizationError.RoleActionExists => ApiErrors.Result(409, $"Role already has service action {detail}", AdminErrorCodes.RoleActionExists),
-        AuthorizationError.RoleActionNotFound => ApiErrors.Result(404, "Role action not found", AdminErrorCodes.RoleActionNotFound),
-        AuthorizationError.UserRoleNotFound => ApiErrors.Result(404, "User role not found", AdminErrorCodes.UserRoleNotFound),
+        AuthorizationError.RoleNameTaken => ApiErrors.Result(409, "A role with this name already exists in this workspace", ErrorCodes.RoleNameTaken),
+        AuthorizationError.ServiceActionNotFound => ApiErrors.Result(404, $"Service action {detail} not found", ErrorCodes.ServiceActionNotFound),
+        AuthorizationError.RoleActionExists => ApiErrors.Result(409, $"Role already has service action {detail}", ErrorCodes.RoleActionExists),
+        AuthorizationError.RoleActionNotFound => ApiErrors.Result(404, "Role action not found", ErrorCodes.RoleActionNotFound),
+        AuthorizationError.UserRoleNotFound => ApiErrors.Result(404, "User role not found", ErrorCodes.UserRoleNotFound),
         _ => ApiErrors.Result(400, "Request refused", ErrorCodes.BadRequest),
     };
 

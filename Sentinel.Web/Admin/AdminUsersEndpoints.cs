@@ -108,7 +108,7 @@ public static class AdminUsersEndpoints
         // The contract folds every failure (unknown user or workspace, already a member) into one answer.
         return result.IsOk
             ? Results.Json(new { status = "ok" }, statusCode: StatusCodes.Status201Created)
-            : ApiErrors.Result(StatusCodes.Status400BadRequest, "Failed to add user to workspace", AdminErrorCodes.AddToWorkspaceFailed);
+            : ApiErrors.Result(StatusCodes.Status400BadRequest, "Failed to add user to workspace", ErrorCodes.AddToWorkspaceFailed);
     }
 
     public static async Task<IResult> RevokeTokensAsync(Guid user_id, AdminSession admin, GrainCalls calls, RateLimitGate limiter, HttpContext context)

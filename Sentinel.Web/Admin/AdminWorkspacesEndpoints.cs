@@ -70,7 +70,7 @@ public static class AdminWorkspacesEndpoints
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IWorkspaceGrain>(id)
             .CreateAsync(SafeText.Clean(body.Name)!, body.Slug!, SafeText.Clean(body.Description), admin.Caller.UserId, ct), context.RequestAborted);
         if (result.Error is { } error)
-            return ApiErrors.Result(400, "Failed to create workspace", error == DirectoryError.SlugTaken ? ErrorCodes.SlugTaken : AdminErrorCodes.WorkspaceCreateFailed);
+            return ApiErrors.Result(400, "Failed to create workspace", error == DirectoryError.SlugTaken ? ErrorCodes.SlugTaken : ErrorCodes.WorkspaceCreateFailed);
         return Results.Json(AdminWorkspaceResponse.From(new AdminWorkspace(result.Value!, 1, null), false), statusCode: 201);
     }
 
@@ -182,7 +182,7 @@ public static class AdminWorkspacesEndpoints
         {
             null => Results.Json(AdminResults.Ok, statusCode: 201),
             DirectoryError.GroupNotFound => DirectoryErrors.ToResult(DirectoryError.GroupNotFound),
-            DirectoryError.TargetNotMember => ApiErrors.Result(400, "Failed to add group member", ErrorCodes.NotWorkspaceMember),
+            DirectoryError.TargetNotMember => ApiErrors.Result(400, "Failed to add group member", ErrorCodes.UserNotMember),
             DirectoryError.AlreadyGroupMember => ApiErrors.Result(409, "Failed to add group member", ErrorCodes.AlreadyGroupMember),
             var error => DirectoryErrors.ToResult(error.Value),
         };

@@ -43,7 +43,7 @@ public static class AdminPanelEndpoints
 
     public static IResult Asset(string path)
     {
-        if (!Assets.Files.TryGetValue(path, out var file)) return Errors.ApiErrors.Result(404, "Not Found", Errors.ErrorCodes.NotFound);
+        if (!Assets.Files.TryGetValue(path, out var file)) return Errors.ApiErrors.Result(404, "Not Found", ErrorCodes.NotFound);
         return new AssetResult(file);
     }
 
@@ -51,8 +51,8 @@ public static class AdminPanelEndpoints
     internal static string? ErrorMessage(string? error) => error switch
     {
         null or "" => null,
-        "not_admin" => "That account is not an administrator of this Sentinel. Ask an existing administrator to grant access, or sign in with another account.",
-        "email_not_verified" => "The identity provider did not confirm that this email address is verified, so Sentinel cannot sign you in with it.",
+        ErrorCodes.NotAdmin => "That account is not an administrator of this Sentinel. Ask an existing administrator to grant access, or sign in with another account.",
+        ErrorCodes.EmailNotVerified => "The identity provider did not confirm that this email address is verified, so Sentinel cannot sign you in with it.",
         "access_denied" => "Sign-in was cancelled at the identity provider. You can try again.",
         "signed_out" => "You are signed out.",
         "session_expired" => "Your session has ended. Please sign in again.",

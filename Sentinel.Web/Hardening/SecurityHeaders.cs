@@ -67,7 +67,7 @@ public static class SecurityHeaders
             var host = context.Request.Host.Host.ToLowerInvariant();
             if (!exact.Contains(host) && !suffixes.Any(s => host.EndsWith(s, StringComparison.Ordinal)))
             {
-                await Errors.ApiErrors.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid host header", Errors.ErrorCodes.InvalidHost);
+                await Errors.ApiErrors.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid host header", ErrorCodes.InvalidHost);
                 return;
             }
             await next(context);

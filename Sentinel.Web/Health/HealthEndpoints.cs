@@ -29,7 +29,8 @@ public static class HealthEndpoints
         catch (ClusterUnavailableException)
         {
         }
-        context.Response.Headers.RetryAfter = ApiErrors.ClusterRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // A readiness probe's body keeps its status field; the Retry-After and code are the cluster-unavailable 503's.
+        ApiErrors.SetClusterRetryAfter(context.Response);
         return Results.Json(new { status = "unavailable", code = ErrorCodes.ClusterUnavailable }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

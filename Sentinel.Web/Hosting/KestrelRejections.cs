@@ -70,16 +70,16 @@ public static class KestrelRejections
             if (reason.Contains("Host header", StringComparison.OrdinalIgnoreCase))
                 return ("Invalid host header", ErrorCodes.InvalidHost);
             if (reason.Contains("content length", StringComparison.OrdinalIgnoreCase) || reason.Contains("Content-Length", StringComparison.OrdinalIgnoreCase))
-                return ("Invalid Content-Length header", "invalid_content_length");
+                return ("Invalid Content-Length header", ErrorCodes.InvalidContentLength);
         }
         return status switch
         {
             400 => ("Bad Request", ErrorCodes.BadRequest),
-            408 => ("Request Timeout", "request_timeout"),
-            411 => ("Length Required", "length_required"),
+            408 => ("Request Timeout", ErrorCodes.RequestTimeout),
+            411 => ("Length Required", ErrorCodes.LengthRequired),
             413 => ("Request body too large", ErrorCodes.BodyTooLarge),
-            414 => ("URI Too Long", "uri_too_long"),
-            431 => ("Request Header Fields Too Large", "request_headers_too_large"),
+            414 => ("URI Too Long", ErrorCodes.UriTooLong),
+            431 => ("Request Header Fields Too Large", ErrorCodes.RequestHeadersTooLarge),
             _ => ApiErrors.ForStatus(status),
         };
     }

@@ -64,8 +64,8 @@ public static partial class AdminSignInEndpoints
         }
         if (!identity.EmailVerified)
         {
-            Count("email_not_verified");
-            return Refuse(settings, "email_not_verified", logger, provider);
+            Count(ErrorCodes.EmailNotVerified);
+            return Refuse(settings, ErrorCodes.EmailNotVerified, logger, provider);
         }
 
         // Eligibility before any account exists: an unknown identity is created only for ADMIN_EMAILS.
@@ -74,13 +74,13 @@ public static partial class AdminSignInEndpoints
             .ResolveAsync(identity, UnknownIdentityPolicy.CreateOnlyIfAdmin, settings.IsAdminEmail(identity.Email), null, ip, ct), context.RequestAborted);
         if (resolution.Refusal == IdentityRefusal.EmailNotVerified)
         {
-            Count("email_not_verified");
-            return Refuse(settings, "email_not_verified", logger, provider);
+            Count(ErrorCodes.EmailNotVerified);
+            return Refuse(settings, ErrorCodes.EmailNotVerified, logger, provider);
         }
         if (resolution.User is not { IsAdmin: true, IsActive: true } user)
         {
-            Count("not_admin");
-            return Refuse(settings, "not_admin", logger, provider);
+            Count(ErrorCodes.NotAdmin);
+            return Refuse(settings, ErrorCodes.NotAdmin, logger, provider);
         }
 
         await deps.Calls.RunAsync(async (g, ct) =>

@@ -125,7 +125,7 @@ public static partial class SignInEndpoints
             }
             if (!identity.EmailVerified)
             {
-                Count("email_not_verified");
+                Count(ErrorCodes.EmailNotVerified);
                 return EmailNotVerified(deps.Logger, provider);
             }
 
@@ -135,7 +135,7 @@ public static partial class SignInEndpoints
             switch (resolution.Refusal)
             {
                 case IdentityRefusal.EmailNotVerified:
-                    Count("email_not_verified");
+                    Count(ErrorCodes.EmailNotVerified);
                     return EmailNotVerified(deps.Logger, provider);
                 case IdentityRefusal.EmailLinkedElsewhere:
                     Count("linked_elsewhere");
@@ -174,7 +174,7 @@ public static partial class SignInEndpoints
         catch (ClusterUnavailableException)
         {
             Count("unavailable");
-            context.Response.Headers.RetryAfter = ApiErrors.ClusterRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            ApiErrors.SetClusterRetryAfter(context.Response);
             return new HtmlCard(503, "Sign-in unavailable", "Sign-in is briefly unavailable. Try again in a moment.");
         }
     }

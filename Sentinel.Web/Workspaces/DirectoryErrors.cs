@@ -22,10 +22,10 @@ public static class DirectoryErrors
         DirectoryError.AlreadyMember => ApiErrors.Result(409, "User is already a member of this workspace", ErrorCodes.AlreadyMember),
         DirectoryError.GroupNotFound => ApiErrors.Result(404, "Group not found", ErrorCodes.GroupNotFound),
         DirectoryError.GroupNameTaken => ApiErrors.Result(409, "A group with this name already exists in this workspace", ErrorCodes.GroupNameTaken),
-        DirectoryError.TargetNotMember => ApiErrors.Result(400, "User is not a member of this workspace", ErrorCodes.NotWorkspaceMember),
+        DirectoryError.TargetNotMember => ApiErrors.Result(400, "User is not a member of this workspace", ErrorCodes.UserNotMember),
         DirectoryError.AlreadyGroupMember => ApiErrors.Result(409, "User is already a member of this group", ErrorCodes.AlreadyGroupMember),
         DirectoryError.GroupMemberNotFound => ApiErrors.Result(404, "Group member not found", ErrorCodes.GroupMemberNotFound),
-        DirectoryError.EmailTaken => ApiErrors.Result(409, "A user with this email already exists", "email_taken"),
+        DirectoryError.EmailTaken => ApiErrors.Result(409, "A user with this email already exists", ErrorCodes.EmailTaken),
         _ => ApiErrors.Result(400, "Request refused", ErrorCodes.BadRequest),
     };
 

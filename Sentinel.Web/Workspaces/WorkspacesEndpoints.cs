@@ -112,9 +112,9 @@ public static partial class WorkspacesEndpoints
         {
             // The contract answers these two with 400 on invite.
             { Error: DirectoryError.OnlyOwnersGrantOwner } =>
-                Errors.ApiErrors.Result(400, "Only workspace owners can grant the owner role", Errors.ErrorCodes.OwnerRoleRequired),
+                Errors.ApiErrors.Result(400, "Only workspace owners can grant the owner role", ErrorCodes.OwnerRoleRequired),
             { Error: DirectoryError.UserNotFound } =>
-                Errors.ApiErrors.Result(400, "User not found", Errors.ErrorCodes.UserNotFound),
+                Errors.ApiErrors.Result(400, "User not found", ErrorCodes.UserNotFound),
             _ => DirectoryErrors.Map(result, m => Results.Json(MemberResponse.From(m), statusCode: 201)),
         };
     }

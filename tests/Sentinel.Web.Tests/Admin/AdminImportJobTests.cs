@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Sentinel.Errors;
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Directory;
 using Sentinel.Testing;
@@ -136,11 +137,11 @@ public sealed class AdminImportJobTests(SignInWeb web)
     {
         var admin = await a.AdminAsync();
         using var noHeader = await UploadAsync(admin, "a,b\n1,2\n");
-        await Scenario.AssertErrorAsync(noHeader, 422, "Invalid CSV header: expected email,name,workspace_slug,role", AdminErrorCodes.CsvInvalidHeader);
+        await Scenario.AssertErrorAsync(noHeader, 422, "Invalid CSV header: expected email,name,workspace_slug,role", ErrorCodes.CsvInvalidHeader);
         foreach (var path in new[] { $"/admin/import/csv/jobs/{Guid.NewGuid()}", "/admin/import/csv/jobs/not-a-guid", $"/admin/import/csv/jobs/{Guid.NewGuid()}/errors.csv" })
         {
             using var missing = await a.GetAsync(path, admin);
-            await Scenario.AssertErrorAsync(missing, 404, "Import job not found (unknown, or expired 30 minutes after it started)", AdminErrorCodes.ImportJobNotFound);
+            await Scenario.AssertErrorAsync(missing, 404, "Import job not found (unknown, or expired 30 minutes after it started)", ErrorCodes.ImportJobNotFound);
         }
     }
 }

@@ -62,7 +62,7 @@ public sealed class AdminRolesContractTests(SentinelWebApplication app)
         using (var assignTwice = await a.SendAsync(HttpMethod.Post, $"/admin/roles/{rid}/members/{ws.Viewer.Id}", cookie))
             await Scenario.AssertErrorAsync(assignTwice, 409, "Failed to assign role", "user_role_exists");
         using (var assignOutsider = await a.SendAsync(HttpMethod.Post, $"/admin/roles/{rid}/members/{outsider.Id}", cookie))
-            await Scenario.AssertErrorAsync(assignOutsider, 400, "Failed to assign role", "not_workspace_member");
+            await Scenario.AssertErrorAsync(assignOutsider, 400, "Failed to assign role", "user_not_member");
         using (var members = await a.SendAsync(HttpMethod.Get, $"/admin/roles/{rid}/members", cookie))
         {
             var item = Assert.Single((await Scenario.JsonAsync(members)).EnumerateArray());

@@ -170,7 +170,7 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
             Assert.Equal("ok", (await Scenario.JsonAsync(add)).GetProperty("status").GetString());
         }
         using (var addOutsider = await a.SendAsync(HttpMethod.Post, $"/admin/groups/{gid}/members/{outsider.Id}", cookie))
-            await Scenario.AssertErrorAsync(addOutsider, 400, "Failed to add group member", "not_workspace_member");
+            await Scenario.AssertErrorAsync(addOutsider, 400, "Failed to add group member", "user_not_member");
         using (var addTwice = await a.SendAsync(HttpMethod.Post, $"/admin/groups/{gid}/members/{carol.Id}", cookie))
             await Scenario.AssertErrorAsync(addTwice, 409, "Failed to add group member", "already_group_member");
         using (var addNoGroup = await a.SendAsync(HttpMethod.Post, $"/admin/groups/{Guid.NewGuid()}/members/{carol.Id}", cookie))

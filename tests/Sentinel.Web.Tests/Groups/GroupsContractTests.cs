@@ -50,7 +50,7 @@ public sealed class GroupsContractTests(SentinelWebApplication app)
         using (var addTwice = await s.SendAsync(HttpMethod.Post, $"/workspaces/{ws}/groups/{gid}/members/{carol.Id}", token))
             await Scenario.AssertErrorAsync(addTwice, 409, null, "already_group_member");
         using (var addOutsider = await s.SendAsync(HttpMethod.Post, $"/workspaces/{ws}/groups/{gid}/members/{outsider.Id}", token))
-            await Scenario.AssertErrorAsync(addOutsider, 400, "User is not a member of this workspace", "not_workspace_member");
+            await Scenario.AssertErrorAsync(addOutsider, 400, "User is not a member of this workspace", "user_not_member");
         using (var members = await s.SendAsync(HttpMethod.Get, $"/workspaces/{ws}/groups/{gid}/members", token))
         {
             var list = (await Scenario.JsonAsync(members)).EnumerateArray().ToArray();
