@@ -11,16 +11,19 @@ builder.Configuration.AddDotEnvFile();
 
 // Logs as the edge writes them: one redacted JSON object per line (LOG_FORMAT, LOG_LEVEL, LOG_PII_REDACTION).
 builder.Logging.AddSentinelLogging(builder.Configuration);
-var settings = SiloSettings.FromConfiguration(builder.Configuration);
-var validation = new SiloSettingsValidator().Validate(null, settings);
-if (validation.Failed)
+// Every setting on one binder (SiloSettingsSetup): all bad values, and with DEBUG=false the production checklist (which
+// `migrate` does not need), at once.
+var migrate = args.Contains("migrate");
+using var checkedSettings = SiloSettingsSetup.Check(builder.Configuration, productionChecklist: !migrate);
+if (checkedSettings.Failed)
 {
-    Console.Error.WriteLine("Sentinel.Silo refuses to start:\n  - " + string.Join("\n  - ", validation.Failures));
+    Console.Error.WriteLine(checkedSettings.Message("Sentinel.Silo"));
     return 2;
 }
+var settings = checkedSettings.Get<SiloSettings>();
 
 // `Sentinel.Silo migrate`: apply migrations and exit (make migrate).
-if (args.Contains("migrate"))
+if (migrate)
 {
     using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
     var database = DatabaseUrl.Parse(settings.DatabaseUrl, settings.DatabaseCaCert);
@@ -29,14 +32,12 @@ if (args.Contains("migrate"))
     return 0;
 }
 
-// The production checklist, silo side: fatal when DEBUG=false, a warning otherwise.
-var checklist = SiloStartupChecks.Run(settings, builder.Configuration);
-if (checklist.Count > 0 && !settings.Debug)
+// The production checklist with DEBUG=true: warnings only (with DEBUG=false it failed the settings check above).
+if (settings.Debug)
 {
-    Console.Error.WriteLine("Sentinel.Silo refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", checklist));
-    return 2;
+    foreach (var warning in SiloStartupChecks.Run(settings, builder.Configuration))
+        Console.Error.WriteLine($"warning: production check failed (allowed because DEBUG=true): {warning}");
 }
-foreach (var warning in checklist) Console.Error.WriteLine($"warning: production check failed (allowed because DEBUG=true): {warning}");
 
 // The silo: membership on Redis, grain state on PostgreSQL, dashboard on DASHBOARD_PORT.
 builder.AddSentinelSilo(settings);

@@ -30,38 +30,28 @@ builder.Configuration.AddDotEnvFile();
 // `Sentinel.Web create-admin EMAIL` and `Sentinel.Web seed` (make create-admin, make seed) talk to the cluster and exit.
 if (Sentinel.Web.Bootstrap.BootstrapCommands.IsCommand(args))
     return await Sentinel.Web.Bootstrap.BootstrapCommands.RunAsync(args, builder.Configuration);
-var settings = WebSettings.FromConfiguration(builder.Configuration);
-var jwt = JwtSettings.FromConfiguration(builder.Configuration);
-var providers = ProviderSettings.FromConfiguration(builder.Configuration);
-var security = SecuritySettings.FromConfiguration(builder.Configuration, jwt.Issuer);
-var failures = new WebSettingsValidator().Validate(null, settings).Failures?.ToList() ?? [];
-failures.AddRange(jwt.Validate());
-failures.AddRange(providers.Errors);
-var signIn = SignInSettings.FromConfiguration(builder.Configuration);
-failures.AddRange(signIn.Validate(providers));
-if (failures.Count > 0)
+// Every setting on one binder (WebSettingsSetup): all bad values, and with DEBUG=false the production checklist, at once.
+using var checkedSettings = WebSettingsSetup.Check(builder.Configuration);
+if (checkedSettings.Failed)
 {
-    Console.Error.WriteLine("Sentinel.Web refuses to start:\n  - " + string.Join("\n  - ", failures));
+    Console.Error.WriteLine(checkedSettings.Message("Sentinel.Web"));
     return 2;
 }
-
-// The production checklist: fatal when DEBUG=false (all failures at once), warnings when DEBUG=true.
-var checklist = StartupChecks.Decide(StartupChecks.Run(builder.Configuration, settings, jwt, security), settings.Debug);
-if (checklist is StartupChecks.Verdict.Refuse refused)
-{
-    Console.Error.WriteLine("Sentinel.Web refuses to start with DEBUG=false:\n  - " + string.Join("\n  - ", refused.Failures));
-    return 2;
-}
-builder.Services.AddSingleton(security);
+var settings = checkedSettings.Get<WebSettings>();
+var jwt = checkedSettings.Get<JwtSettings>();
+var providers = checkedSettings.Get<ProviderSettings>();
+var security = checkedSettings.Get<SecuritySettings>();
+var signIn = checkedSettings.Get<SignInSettings>();
+// With DEBUG=true the checklist's failures are warnings, logged once the app is built.
+var checklistWarnings = settings.Debug ? StartupChecks.Run(builder.Configuration, settings, jwt, security) : [];
+checkedSettings.Share<WebSettings>(builder.Services).Share<JwtSettings>(builder.Services).Share<ProviderSettings>(builder.Services)
+    .Share<SecuritySettings>(builder.Services);
 
 // Logs: one JSON object per line (LOG_FORMAT), redacted (LOG_PII_REDACTION); metrics at /metrics.
 builder.Logging.AddSentinelLogging(builder.Configuration);
 builder.Logging.AddKestrelRejectionReasons();
 builder.Services.AddSentinelMetrics();
 builder.Services.AddSentinelOpenApi(settings.Debug);
-builder.Services.AddSingleton(settings);
-builder.Services.AddSingleton(jwt);
-builder.Services.AddSingleton(providers);
 
 // Kestrel: the API and the admin panel from one process; the contract's 10 MiB body cap.
 builder.WebHost.ConfigureKestrel(k =>
@@ -119,7 +109,7 @@ builder.Services.AddSentinelSignIn(providers, signIn);
 builder.Services.AddSentinelCors(builder.Configuration);
 
 var app = builder.Build();
-foreach (var warning in ((StartupChecks.Verdict.Start)checklist).Warnings)
+foreach (var warning in checklistWarnings)
     app.Logger.LogWarning("Production check failed (allowed because DEBUG=true): {Check}", warning);
 
 // Outer to inner: request id and access log, CORS, host filter, security headers, the contract's conventions.

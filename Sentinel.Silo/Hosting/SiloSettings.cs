@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Sentinel.Configuration;
 
 namespace Sentinel.Silo.Hosting;
 
@@ -52,37 +53,29 @@ public sealed class SiloSettings
     /// <summary><c>DEBUG</c>. Default: false.</summary>
     public bool Debug { get; set; }
 
-    public static SiloSettings FromConfiguration(IConfiguration c)
+    /// <summary>Binds the settings; throws listing every unreadable value (the process goes through <see cref="SiloSettingsSetup"/>).</summary>
+    public static SiloSettings FromConfiguration(IConfiguration c) => SettingsBinder.Bind(c, Bind);
+
+    internal static SiloSettings Bind(SettingsReader r)
     {
         var s = new SiloSettings();
-        s.DatabaseUrl = c["DATABASE_URL"] ?? s.DatabaseUrl;
-        s.DatabaseCaCert = c["DATABASE_CA_CERT"] ?? s.DatabaseCaCert;
-        s.RedisUrl = c["REDIS_URL"] ?? s.RedisUrl;
-        s.RedisTlsCaCert = c["REDIS_TLS_CA_CERT"] ?? s.RedisTlsCaCert;
-        s.RedisTlsVerify = c["REDIS_TLS_VERIFY"] ?? s.RedisTlsVerify;
-        s.ClusterId = c["CLUSTER_ID"] ?? s.ClusterId;
-        s.ServiceId = c["SERVICE_ID"] ?? s.ServiceId;
-        s.SiloPort = Int(c, "SILO_PORT", s.SiloPort);
-        s.GatewayPort = Int(c, "GATEWAY_PORT", s.GatewayPort);
-        s.AdvertisedIp = c["SILO_ADVERTISED_IP"] ?? s.AdvertisedIp;
-        s.ListenOnAny = Bool(c, "SILO_LISTEN_ANY", s.ListenOnAny);
-        s.DashboardPort = Int(c, "DASHBOARD_PORT", s.DashboardPort);
-        s.DashboardHost = c["DASHBOARD_HOST"] ?? s.DashboardHost;
-        s.MetricsAllowedNetworks = c["METRICS_ALLOWED_NETWORKS"] ?? s.MetricsAllowedNetworks;
-        s.Debug = Bool(c, "DEBUG", s.Debug);
+        s.DatabaseUrl = r.String("DATABASE_URL", s.DatabaseUrl);
+        s.DatabaseCaCert = r.Raw("DATABASE_CA_CERT") ?? s.DatabaseCaCert;
+        s.RedisUrl = r.String("REDIS_URL", s.RedisUrl);
+        s.RedisTlsCaCert = r.Raw("REDIS_TLS_CA_CERT") ?? s.RedisTlsCaCert;
+        s.RedisTlsVerify = r.String("REDIS_TLS_VERIFY", s.RedisTlsVerify);
+        s.ClusterId = r.String("CLUSTER_ID", s.ClusterId);
+        s.ServiceId = r.String("SERVICE_ID", s.ServiceId);
+        s.SiloPort = r.Int("SILO_PORT", s.SiloPort);
+        s.GatewayPort = r.Int("GATEWAY_PORT", s.GatewayPort);
+        s.AdvertisedIp = r.String("SILO_ADVERTISED_IP", s.AdvertisedIp);
+        s.ListenOnAny = r.Bool("SILO_LISTEN_ANY", s.ListenOnAny);
+        s.DashboardPort = r.Int("DASHBOARD_PORT", s.DashboardPort);
+        s.DashboardHost = r.String("DASHBOARD_HOST", s.DashboardHost);
+        s.MetricsAllowedNetworks = r.String("METRICS_ALLOWED_NETWORKS", s.MetricsAllowedNetworks);
+        s.Debug = r.Bool("DEBUG", s.Debug);
         return s;
     }
-
-    private static int Int(IConfiguration c, string key, int fallback) =>
-        c[key] is { Length: > 0 } v ? (int.TryParse(v, out var i) ? i : throw new OptionsValidationException(key, typeof(SiloSettings), [$"{key} must be an integer."])) : fallback;
-
-    internal static bool Bool(IConfiguration c, string key, bool fallback) => c[key]?.Trim().ToLowerInvariant() switch
-    {
-        null or "" => fallback,
-        "1" or "true" or "yes" or "on" => true,
-        "0" or "false" or "no" or "off" => false,
-        _ => throw new OptionsValidationException(key, typeof(SiloSettings), [$"{key} must be a boolean."]),
-    };
 }
 
 /// <summary>Collects every settings failure at once, so an operator fixes them in one pass.</summary>

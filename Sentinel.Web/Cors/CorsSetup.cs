@@ -1,5 +1,5 @@
 using Sentinel.Web.Errors;
-using Sentinel.Web.Hosting;
+using Sentinel.Configuration;
 
 namespace Sentinel.Web.Cors;
 
@@ -19,9 +19,16 @@ public static class CorsSetup
     private static readonly HashSet<string> Headers = new(AllowedHeaders.Split(", "), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The allowlist cache (<see cref="CorsOrigins"/>) and its poller; <c>CORS_REFRESH_SECONDS</c> sets the poll period.</summary>
+    /// <summary>Registers <see cref="CorsOptions"/> (<c>CORS_REFRESH_SECONDS</c>) on the settings binder.</summary>
+    internal static IServiceCollection AddCorsSettings(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSettings(configuration, r => new CorsOptions { RefreshSeconds = r.Int("CORS_REFRESH_SECONDS", 5) });
+        return services;
+    }
+
     public static IServiceCollection AddSentinelCors(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(new CorsOptions { RefreshSeconds = WebSettings.Int(configuration, "CORS_REFRESH_SECONDS", 5) });
+        services.AddCorsSettings(configuration);
         services.AddSingleton<CorsOrigins>();
         services.AddHostedService(sp => sp.GetRequiredService<CorsOrigins>());
         return services;

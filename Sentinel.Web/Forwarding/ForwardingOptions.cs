@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Sentinel.Configuration;
 
 namespace Sentinel.Web.Forwarding;
 
@@ -25,21 +26,29 @@ public sealed class ForwardingOptions
     /// <summary>Values that could not be read; reported by <see cref="ForwardingOptionsValidator"/> with every other failure.</summary>
     public List<string> BindingErrors { get; } = [];
 
+    /// <summary>Binds <paramref name="o"/>; values that cannot be read go to <see cref="BindingErrors"/>.</summary>
     public static void Bind(ForwardingOptions o, IConfiguration c)
     {
-        if (c["BEHIND_PROXY"] is { } behind)
-        {
-            switch (behind.Trim().ToLowerInvariant())
-            {
-                case "1" or "true" or "yes" or "on": o.BehindProxy = true; break;
-                case "0" or "false" or "no" or "off": o.BehindProxy = false; break;
-                default: o.BindingErrors.Add("BEHIND_PROXY must be a boolean (true/false)."); break;
-            }
-        }
-        if (c["TRUSTED_PROXY_COUNT"] is { } count)
+        var reader = new SettingsReader(c);
+        Read(o, reader);
+        o.BindingErrors.AddRange(reader.Failures);
+    }
+
+    /// <summary>The settings binder's binding: unreadable values go to the reader, which the binder reports.</summary>
+    internal static ForwardingOptions Bind(SettingsReader r)
+    {
+        var o = new ForwardingOptions();
+        Read(o, r);
+        return o;
+    }
+
+    private static void Read(ForwardingOptions o, SettingsReader r)
+    {
+        o.BehindProxy = r.Bool("BEHIND_PROXY", o.BehindProxy);
+        if (r.Raw("TRUSTED_PROXY_COUNT") is { } count)
         {
             if (int.TryParse(count.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) o.TrustedProxyCount = n;
-            else o.BindingErrors.Add("TRUSTED_PROXY_COUNT must be a whole number.");
+            else r.Fail("TRUSTED_PROXY_COUNT must be a whole number.");
         }
     }
 }

@@ -1,3 +1,5 @@
+using Sentinel.Configuration;
+
 namespace Sentinel.Web.Hardening;
 
 /// <summary>The seed's production checklist settings (deployment page, API.md §5, §8.6).</summary>
@@ -34,29 +36,34 @@ public sealed class SecuritySettings
     /// <summary>The names a development machine reaches itself by; <c>[::1]</c> as <see cref="HostString.Host"/> gives it.</summary>
     public static readonly IReadOnlyList<string> LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
-    public static SecuritySettings FromConfiguration(IConfiguration c, string baseUrl)
+    /// <summary>Binds the settings for the issuer <paramref name="baseUrl"/>; throws listing every unreadable value.</summary>
+    public static SecuritySettings FromConfiguration(IConfiguration c, string baseUrl) => SettingsBinder.Bind(c, r => Bind(r, baseUrl));
+
+    /// <summary>Binds the settings; the issuer is <c>BASE_URL</c> as <see cref="Tokens.JwtSettings"/> reads it.</summary>
+    internal static SecuritySettings Bind(SettingsReader r) => Bind(r, r.NonEmpty("BASE_URL", "http://localhost:9003").TrimEnd('/'));
+
+    private static SecuritySettings Bind(SettingsReader r, string baseUrl)
     {
-        static IReadOnlyList<string> List(string? value) =>
-            (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var adminUrl = (c["ADMIN_URL"] is { Length: > 0 } a ? a : "http://localhost:9004").TrimEnd('/');
-        var hosts = List(c["ALLOWED_HOSTS"]);
+        var adminUrl = r.NonEmpty("ADMIN_URL", "http://localhost:9004").TrimEnd('/');
+        var debug = r.Bool("DEBUG", false);
+        var hosts = r.List("ALLOWED_HOSTS");
         if (hosts.Count == 0)
             hosts = new[] { baseUrl, adminUrl }.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.Host : null)
                 .Where(h => h is not null).Select(h => h!)
                 // Development only: a loopback name is no attack surface there, while production stays fail-closed
                 // on exactly the hosts of its URLs.
-                .Concat(Hosting.WebSettings.Bool(c, "DEBUG", false) ? LoopbackHosts : [])
+                .Concat(debug ? LoopbackHosts : [])
                 .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         return new SecuritySettings
         {
-            CookieSecure = Hosting.WebSettings.Bool(c, "COOKIE_SECURE", false),
+            CookieSecure = r.Bool("COOKIE_SECURE", false),
             AllowedHosts = hosts.Count == 0 ? ["*"] : hosts,
-            CorsOrigins = c["CORS_ORIGINS"] is { } cors ? List(cors) : ["http://localhost:3000", "http://localhost:9101"],
+            CorsOrigins = r.Raw("CORS_ORIGINS") is not null ? r.List("CORS_ORIGINS") : ["http://localhost:3000", "http://localhost:9101"],
             AdminUrl = adminUrl,
-            FrontendUrl = c["FRONTEND_URL"] is { Length: > 0 } f ? f : "http://localhost:3000",
-            PiiRedaction = Hosting.WebSettings.Bool(c, "LOG_PII_REDACTION", true),
-            LogFormat = (c["LOG_FORMAT"] ?? "json").Trim().ToLowerInvariant(),
-            MetricsAllowedNetworks = List(c["METRICS_ALLOWED_NETWORKS"]),
+            FrontendUrl = r.NonEmpty("FRONTEND_URL", "http://localhost:3000"),
+            PiiRedaction = r.Bool("LOG_PII_REDACTION", true),
+            LogFormat = r.String("LOG_FORMAT", "json").Trim().ToLowerInvariant(),
+            MetricsAllowedNetworks = r.List("METRICS_ALLOWED_NETWORKS"),
         };
     }
 

@@ -43,7 +43,7 @@ public static class StartupChecks
             failures.Add("CORS_ORIGINS lists 'null'; sandboxed iframes and file: pages send that origin, so remove it.");
         if (security.AllowsAnyHost)
             failures.Add("ALLOWED_HOSTS resolves to '*'; list the service's host names.");
-        if (!Hosting.WebSettings.Bool(c, "RATE_LIMIT_ENABLED", true))
+        if (!new SettingsReader(c).Bool("RATE_LIMIT_ENABLED", true))
             failures.Add("RATE_LIMIT_ENABLED is false.");
         if (!security.PiiRedaction)
             failures.Add("LOG_PII_REDACTION is false.");

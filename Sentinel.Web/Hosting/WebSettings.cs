@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Sentinel.Configuration;
 
 namespace Sentinel.Web.Hosting;
 
@@ -40,33 +41,34 @@ public sealed class WebSettings
 
     public const string DefaultSessionSecret = "dev-only-change-me-in-production";
 
-    public static WebSettings FromConfiguration(IConfiguration c)
+    /// <summary>Binds the settings; throws listing every unreadable value (the process itself goes through <see cref="WebSettingsSetup"/>).</summary>
+    public static WebSettings FromConfiguration(IConfiguration c) => SettingsBinder.Bind(c, Bind);
+
+    internal static WebSettings Bind(SettingsReader r)
     {
         var s = new WebSettings();
-        s.ServiceHost = c["SERVICE_HOST"] ?? s.ServiceHost;
-        s.ApiPort = Int(c, "SERVICE_PORT", s.ApiPort);
-        s.AdminPort = Int(c, "ADMIN_PORT", s.AdminPort);
-        s.RedisUrl = c["REDIS_URL"] ?? s.RedisUrl;
-        s.RedisTlsCaCert = c["REDIS_TLS_CA_CERT"] ?? s.RedisTlsCaCert;
-        s.RedisTlsVerify = c["REDIS_TLS_VERIFY"] ?? s.RedisTlsVerify;
-        s.ClusterId = c["CLUSTER_ID"] ?? s.ClusterId;
-        s.ServiceId = c["SERVICE_ID"] ?? s.ServiceId;
-        s.SessionSecretKey = c["SESSION_SECRET_KEY"] is { Length: > 0 } secret ? secret : s.SessionSecretKey;
-        s.GrainCallTimeoutMs = Int(c, "GRAIN_CALL_TIMEOUT_MS", s.GrainCallTimeoutMs);
-        s.Debug = Bool(c, "DEBUG", s.Debug);
+        s.ServiceHost = r.String("SERVICE_HOST", s.ServiceHost);
+        s.ApiPort = r.Int("SERVICE_PORT", s.ApiPort);
+        s.AdminPort = r.Int("ADMIN_PORT", s.AdminPort);
+        s.RedisUrl = r.String("REDIS_URL", s.RedisUrl);
+        s.RedisTlsCaCert = r.Raw("REDIS_TLS_CA_CERT") ?? s.RedisTlsCaCert;
+        s.RedisTlsVerify = r.String("REDIS_TLS_VERIFY", s.RedisTlsVerify);
+        s.ClusterId = r.String("CLUSTER_ID", s.ClusterId);
+        s.ServiceId = r.String("SERVICE_ID", s.ServiceId);
+        s.SessionSecretKey = r.NonEmpty("SESSION_SECRET_KEY", s.SessionSecretKey);
+        s.GrainCallTimeoutMs = r.Int("GRAIN_CALL_TIMEOUT_MS", s.GrainCallTimeoutMs);
+        s.Debug = r.Bool("DEBUG", s.Debug);
         return s;
     }
 
-    internal static int Int(IConfiguration c, string key, int fallback) =>
-        c[key] is { Length: > 0 } v ? (int.TryParse(v, out var i) ? i : throw new OptionsValidationException(key, typeof(WebSettings), [$"{key} must be an integer."])) : fallback;
+    /// <summary>
+    /// One integer, throwing on a bad value. Kept only for settings classes not yet on <see cref="SettingsBinder"/>
+    /// (Authz); new code reads through <see cref="SettingsReader"/>, which lists every bad value at once.
+    /// </summary>
+    internal static int Int(IConfiguration c, string key, int fallback) => SettingsBinder.Bind(c, r => r.Int(key, fallback));
 
-    internal static bool Bool(IConfiguration c, string key, bool fallback) => c[key]?.Trim().ToLowerInvariant() switch
-    {
-        null or "" => fallback,
-        "1" or "true" or "yes" or "on" => true,
-        "0" or "false" or "no" or "off" => false,
-        _ => throw new OptionsValidationException(key, typeof(WebSettings), [$"{key} must be a boolean."]),
-    };
+    /// <summary>One boolean, throwing on a bad value; see <see cref="Int"/>.</summary>
+    internal static bool Bool(IConfiguration c, string key, bool fallback) => SettingsBinder.Bind(c, r => r.Bool(key, fallback));
 }
 
 /// <summary>Collects every failure at once.</summary>

@@ -45,8 +45,11 @@ public sealed partial class ProviderSettings
     [GeneratedRegex("^[a-z0-9-]+$")]
     private static partial Regex IdPattern();
 
-    public static ProviderSettings FromConfiguration(IConfiguration c)
+    public static ProviderSettings FromConfiguration(IConfiguration c) => Bind(new Sentinel.Configuration.SettingsReader(c));
+
+    internal static ProviderSettings Bind(Sentinel.Configuration.SettingsReader r)
     {
+        var c = r.Configuration;
         var providers = new List<ProviderConfig>();
         var errors = new List<string>();
         string? Get(string key) => c[key] is { Length: > 0 } v ? v.Trim() : null;
@@ -91,4 +94,11 @@ public sealed partial class ProviderSettings
             Errors = errors,
         };
     }
+}
+
+/// <summary>Reports every provider failure (<see cref="ProviderSettings.Errors"/>) with the other settings failures.</summary>
+internal sealed class ProviderSettingsValidator : Microsoft.Extensions.Options.IValidateOptions<ProviderSettings>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, ProviderSettings options) =>
+        options.Errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(options.Errors);
 }

@@ -1,4 +1,5 @@
-using Sentinel.Web.Hosting;
+using Microsoft.Extensions.Options;
+using Sentinel.Configuration;
 using Sentinel.Web.Providers;
 
 namespace Sentinel.Web.SignIn;
@@ -27,16 +28,19 @@ public sealed class SignInSettings
     /// <summary><c>DEBUG</c>: allows plain-http identity-provider metadata off loopback, and serves <c>/demo</c>. Default: false.</summary>
     public bool Debug { get; set; }
 
-    public static SignInSettings FromConfiguration(IConfiguration c)
+    /// <summary>Binds the settings; throws listing every unreadable value (the process goes through the settings binder).</summary>
+    public static SignInSettings FromConfiguration(IConfiguration c) => SettingsBinder.Bind(c, Bind);
+
+    internal static SignInSettings Bind(SettingsReader r)
     {
         var s = new SignInSettings();
-        s.BaseUrl = (c["BASE_URL"] is { Length: > 0 } b ? b : s.BaseUrl).TrimEnd('/');
-        s.AdminUrl = (c["ADMIN_URL"] is { Length: > 0 } a ? a : s.AdminUrl).TrimEnd('/');
-        s.CookieSecure = WebSettings.Bool(c, "COOKIE_SECURE", s.CookieSecure);
-        s.AdminEmails = (c["ADMIN_EMAILS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        s.RefreshReuseGraceSeconds = WebSettings.Int(c, "REFRESH_REUSE_GRACE_SECONDS", s.RefreshReuseGraceSeconds);
-        s.MaxSessionsPerUser = WebSettings.Int(c, "MAX_SESSIONS_PER_USER", s.MaxSessionsPerUser);
-        s.Debug = WebSettings.Bool(c, "DEBUG", s.Debug);
+        s.BaseUrl = r.NonEmpty("BASE_URL", s.BaseUrl).TrimEnd('/');
+        s.AdminUrl = r.NonEmpty("ADMIN_URL", s.AdminUrl).TrimEnd('/');
+        s.CookieSecure = r.Bool("COOKIE_SECURE", s.CookieSecure);
+        s.AdminEmails = r.List("ADMIN_EMAILS");
+        s.RefreshReuseGraceSeconds = r.Int("REFRESH_REUSE_GRACE_SECONDS", s.RefreshReuseGraceSeconds);
+        s.MaxSessionsPerUser = r.Int("MAX_SESSIONS_PER_USER", s.MaxSessionsPerUser);
+        s.Debug = r.Bool("DEBUG", s.Debug);
         return s;
     }
 
@@ -63,4 +67,12 @@ public sealed class SignInSettings
             }
         }
     }
+}
+
+/// <summary>Reports every <see cref="SignInSettings"/> failure at once; the provider checks need valid provider settings.</summary>
+internal sealed class SignInSettingsValidator(IOptions<ProviderSettings> providers) : IValidateOptions<SignInSettings>
+{
+    public ValidateOptionsResult Validate(string? name, SignInSettings options) =>
+        options.Validate(providers.ValidOrNull() ?? new ProviderSettings()).ToList() is { Count: > 0 } failures
+            ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Sentinel.Configuration;
+
 namespace Sentinel.Web.Tokens;
 
 /// <summary>Signing keys and token lifetimes, from the seed's variables (API.md §5, §8.2).</summary>
@@ -33,20 +36,22 @@ public sealed class JwtSettings
     /// <summary><c>ACCEPT_TOKENS_WITHOUT_KID</c>: cutover from v0.10 only; such tokens verify against the current key alone. Default: false.</summary>
     public bool AcceptTokensWithoutKid { get; set; }
 
-    public static JwtSettings FromConfiguration(IConfiguration c)
+    /// <summary>Binds the settings; throws listing every unreadable value (the process goes through the settings binder).</summary>
+    public static JwtSettings FromConfiguration(IConfiguration c) => SettingsBinder.Bind(c, Bind);
+
+    internal static JwtSettings Bind(SettingsReader r)
     {
         var s = new JwtSettings();
-        s.PrivateKeyPath = c["JWT_PRIVATE_KEY_PATH"] is { Length: > 0 } p ? p : s.PrivateKeyPath;
-        s.NextPublicKeyPath = c["JWT_NEXT_PUBLIC_KEY_PATH"] is { Length: > 0 } n ? n : null;
-        s.PreviousPublicKeyPaths = (c["JWT_PREVIOUS_PUBLIC_KEY_PATHS"] ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        s.Algorithm = c["JWT_ALGORITHM"] is { Length: > 0 } a ? a : s.Algorithm;
-        s.Issuer = (c["BASE_URL"] is { Length: > 0 } b ? b : s.Issuer).TrimEnd('/');
-        s.AccessMinutes = Hosting.WebSettings.Int(c, "ACCESS_TOKEN_EXPIRE_MINUTES", s.AccessMinutes);
-        s.RefreshDays = Hosting.WebSettings.Int(c, "REFRESH_TOKEN_EXPIRE_DAYS", s.RefreshDays);
-        s.AdminMinutes = Hosting.WebSettings.Int(c, "ADMIN_TOKEN_EXPIRE_MINUTES", s.AdminMinutes);
-        s.AuthzMinutes = Hosting.WebSettings.Int(c, "AUTHZ_TOKEN_EXPIRE_MINUTES", s.AuthzMinutes);
-        s.AcceptTokensWithoutKid = Hosting.WebSettings.Bool(c, "ACCEPT_TOKENS_WITHOUT_KID", s.AcceptTokensWithoutKid);
+        s.PrivateKeyPath = r.NonEmpty("JWT_PRIVATE_KEY_PATH", s.PrivateKeyPath);
+        s.NextPublicKeyPath = r.Optional("JWT_NEXT_PUBLIC_KEY_PATH");
+        s.PreviousPublicKeyPaths = r.List("JWT_PREVIOUS_PUBLIC_KEY_PATHS");
+        s.Algorithm = r.NonEmpty("JWT_ALGORITHM", s.Algorithm);
+        s.Issuer = r.NonEmpty("BASE_URL", s.Issuer).TrimEnd('/');
+        s.AccessMinutes = r.Int("ACCESS_TOKEN_EXPIRE_MINUTES", s.AccessMinutes);
+        s.RefreshDays = r.Int("REFRESH_TOKEN_EXPIRE_DAYS", s.RefreshDays);
+        s.AdminMinutes = r.Int("ADMIN_TOKEN_EXPIRE_MINUTES", s.AdminMinutes);
+        s.AuthzMinutes = r.Int("AUTHZ_TOKEN_EXPIRE_MINUTES", s.AuthzMinutes);
+        s.AcceptTokensWithoutKid = r.Bool("ACCEPT_TOKENS_WITHOUT_KID", s.AcceptTokensWithoutKid);
         return s;
     }
 
@@ -60,4 +65,11 @@ public sealed class JwtSettings
             yield return "BASE_URL must be a bare origin such as https://auth.example.com (no path).";
         if (AccessMinutes <= 0 || RefreshDays <= 0 || AdminMinutes <= 0 || AuthzMinutes <= 0) yield return "Token lifetimes must be positive.";
     }
+}
+
+/// <summary>Reports every <see cref="JwtSettings"/> failure at once.</summary>
+internal sealed class JwtSettingsValidator : IValidateOptions<JwtSettings>
+{
+    public ValidateOptionsResult Validate(string? name, JwtSettings options) =>
+        options.Validate().ToList() is { Count: > 0 } failures ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
 }
