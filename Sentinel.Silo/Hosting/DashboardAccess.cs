@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using Sentinel.Configuration;
 using Sentinel.Errors;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.Sessions;
+using Sentinel.Tokens;
 
 namespace Sentinel.Silo.Hosting;
 
@@ -23,18 +22,19 @@ public sealed class DashboardAccessSettings
     /// <summary><c>JWT_PUBLIC_KEY_PATH</c> when that file exists, else the public half of <c>JWT_PRIVATE_KEY_PATH</c>. Default: <c>keys/public.pem</c>, <c>keys/private.pem</c>.</summary>
     public IReadOnlyList<string> KeyPaths { get; init; } = [];
 
-    public static DashboardAccessSettings FromConfiguration(IConfiguration c)
+    public static DashboardAccessSettings FromConfiguration(IConfiguration c) => SettingsBinder.Bind(c, Bind);
+
+    internal static DashboardAccessSettings Bind(SettingsReader r)
     {
-        var current = c["JWT_PUBLIC_KEY_PATH"] is { Length: > 0 } pub && File.Exists(pub)
+        var current = r.Optional("JWT_PUBLIC_KEY_PATH") is { } pub && File.Exists(pub)
             ? pub
-            : c["JWT_PRIVATE_KEY_PATH"] is { Length: > 0 } priv ? priv : "keys/private.pem";
+            : r.NonEmpty("JWT_PRIVATE_KEY_PATH", "keys/private.pem");
         if (current == "keys/private.pem" && !File.Exists(current) && File.Exists("keys/public.pem")) current = "keys/public.pem";
-        var previous = (c["JWT_PREVIOUS_PUBLIC_KEY_PATHS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return new DashboardAccessSettings
         {
-            Issuer = (c["BASE_URL"] is { Length: > 0 } b ? b : "http://localhost:9003").TrimEnd('/'),
-            AdminUrl = (c["ADMIN_URL"] is { Length: > 0 } a ? a : "http://localhost:9004").TrimEnd('/'),
-            KeyPaths = [current, .. previous],
+            Issuer = r.NonEmpty("BASE_URL", "http://localhost:9003").TrimEnd('/'),
+            AdminUrl = r.NonEmpty("ADMIN_URL", "http://localhost:9004").TrimEnd('/'),
+            KeyPaths = [current, .. r.List("JWT_PREVIOUS_PUBLIC_KEY_PATHS")],
         };
     }
 }
@@ -53,23 +53,21 @@ public abstract record DashboardDecision
 
 /// <summary>
 /// The Orleans dashboard is for admins only. Cookies follow the host, not the port, so the <c>admin_token</c> cookie
-/// that admin sign-in sets for the panel reaches the dashboard port too. The gate checks it as Web's admin scheme does:
-/// RS256 by <c>kid</c> against the public keys, <c>aud=sentinel:admin</c>, <c>iss</c>, expiry with no leeway,
-/// <c>type=admin_access</c> and <c>admin=true</c>; then, through the grains this silo hosts, that the token is not
-/// revoked and that the user is still an active admin.
+/// that admin sign-in sets for the panel reaches the dashboard port too. The gate checks it with the edge's own token
+/// check (<see cref="AdminTokenCheck"/>, common/JwtCheck.cs): RS256 by <c>kid</c> against the public keys,
+/// <c>aud=sentinel:admin</c>, <c>iss</c>, expiry with no leeway, <c>crit</c>, <c>type=admin_access</c>, <c>iat</c> skew,
+/// <c>rvk</c>, and <c>admin=true</c>; then, through the grains this silo hosts, that the token is not revoked and that the
+/// user is still an active admin.
 /// </summary>
 public sealed partial class DashboardAccess
 {
-    public const string CookieName = "admin_token";
-    private const string Audience = "sentinel:admin";
-    private const int MaxTokenLength = 8192;
+    public const string CookieName = AdminTokenCheck.CookieName;
 
     private readonly DashboardAccessSettings settings;
     private readonly IGrainFactory grains;
     private readonly TimeProvider time;
     private readonly ILogger<DashboardAccess> logger;
-    private readonly Dictionary<string, SecurityKey> keys;
-    private readonly JsonWebTokenHandler handler = new();
+    private readonly RsaVerificationKeys keys;
 
     public DashboardAccess(DashboardAccessSettings settings, IGrainFactory grains, TimeProvider time, ILogger<DashboardAccess> logger)
     {
@@ -77,55 +75,19 @@ public sealed partial class DashboardAccess
         this.grains = grains;
         this.time = time;
         this.logger = logger;
-        keys = new Dictionary<string, SecurityKey>(StringComparer.Ordinal);
-        foreach (var path in settings.KeyPaths)
-        {
-            if (!File.Exists(path))
-            {
-                LogKeyMissing(logger, path);
-                continue;
-            }
-            var rsa = RSA.Create();
-            rsa.ImportFromPem(File.ReadAllText(path));
-            var key = new RsaSecurityKey(rsa.ExportParameters(false));
-            key.KeyId = Thumbprint(key.Parameters);
-            keys.TryAdd(key.KeyId, key);
-        }
+        keys = RsaVerificationKeys.FromPemFiles(settings.KeyPaths, path => LogKeyMissing(logger, path));
     }
 
     public async Task<DashboardDecision> DecideAsync(HttpContext context)
     {
-        if (context.Request.Cookies[CookieName] is not { Length: > 0 and <= MaxTokenLength } raw)
+        if (context.Request.Cookies[CookieName] is not { Length: > 0 and <= JwtCheck.MaxTokenLength } raw)
             return new DashboardDecision.SignInRequired(ErrorCodes.NotAuthenticated);
-        var now = time.GetUtcNow().UtcDateTime;
-        var result = await handler.ValidateTokenAsync(raw, new TokenValidationParameters
-        {
-            ValidIssuer = settings.Issuer,
-            ValidAudience = Audience,
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
-            ClockSkew = TimeSpan.Zero,
-            RequireExpirationTime = true,
-            RequireSignedTokens = true,
-            RequireAudience = true,
-            TryAllIssuerSigningKeys = false,
-            IssuerSigningKeyResolver = (_, _, kid, _) => kid is not null && keys.TryGetValue(kid, out var key) ? [key] : [],
-            LifetimeValidator = (notBefore, expires, _, _) => expires is { } exp && exp > now && (notBefore is null || notBefore <= now),
-        });
-        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt
-            || !jwt.TryGetPayloadValue<string>("type", out var type) || type != "admin_access"
-            || !Guid.TryParse(jwt.Subject, out var userId) || !Guid.TryParse(jwt.Id, out var jti))
-            return new DashboardDecision.SignInRequired(ErrorCodes.InvalidToken);
-        if (!jwt.TryGetPayloadValue<bool>("admin", out var admin) || !admin)
-            return new DashboardDecision.NotAdmin(ErrorCodes.NotAdmin);
+        var (verdict, admin) = await AdminTokenCheck.VerifyAsync(raw, settings.Issuer, keys.Resolve, time);
+        if (verdict is not JwtVerdict.Valid token) return new DashboardDecision.SignInRequired(ErrorCodes.InvalidToken);
+        if (!admin) return new DashboardDecision.NotAdmin(ErrorCodes.NotAdmin);
 
-        var issuedAt = jwt.TryGetPayloadValue<long>("iat", out var iat) && iat is >= 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(iat) : DateTimeOffset.MinValue;
-        // As the edge does (TokenService): no critical header extension is understood (RFC 7515 §4.1.11), and an iat
-        // more than a minute ahead is forged or from a broken clock.
-        if (jwt.TryGetHeaderValue<object>("crit", out _) || issuedAt > time.GetUtcNow().AddSeconds(60))
-            return new DashboardDecision.SignInRequired(ErrorCodes.InvalidToken);
-        // rvk: the revocation cut-off the token was minted under, which orders it against a revocation without any clock.
-        DateTimeOffset? mintedUnder = jwt.TryGetPayloadValue<long>("rvk", out var rvk) && rvk >= 0 && rvk < 253_402_300_799_000_000 ? DateTimeOffset.UnixEpoch.AddTicks(rvk * 10) : null;
-        var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckAsync(new TokenRef(jti, issuedAt, null, mintedUnder), context.RequestAborted);
+        var userId = token.Subject;
+        var status = await grains.GetGrain<IUserSessionGrain>(userId).CheckAsync(new TokenRef(token.Jti, token.IssuedAt, null, token.MintedUnder), context.RequestAborted);
         if (status != TokenStatus.Active) return new DashboardDecision.SignInRequired(status == TokenStatus.Revoked ? ErrorCodes.TokenRevoked : ErrorCodes.UserDeactivated);
         var user = await grains.GetGrain<IUserGrain>(userId).GetAsync(context.RequestAborted);
         if (user is null) return new DashboardDecision.SignInRequired(ErrorCodes.InvalidToken);
@@ -178,12 +140,6 @@ public sealed partial class DashboardAccess
         context.Response.Headers.CacheControl = "no-store";
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new { detail, code }), context.RequestAborted);
-    }
-
-    private static string Thumbprint(RSAParameters p)
-    {
-        var json = $"{{\"e\":\"{Base64UrlEncoder.Encode(p.Exponent)}\",\"kty\":\"RSA\",\"n\":\"{Base64UrlEncoder.Encode(p.Modulus)}\"}}";
-        return Base64UrlEncoder.Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dashboard: key file {Path} not found; tokens signed by it are refused")]
