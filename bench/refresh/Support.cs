@@ -55,21 +55,31 @@ internal sealed record Phase(string Name, long Ops, TimeSpan Elapsed, CpuUse Cpu
 }
 
 /// <summary>CPU time used during a phase, by process.</summary>
-internal sealed record CpuUse(TimeSpan Web, TimeSpan Silo, TimeSpan Postgres, TimeSpan Driver, TimeSpan Total)
+/// <param name="PostgresBackends">The part of <paramref name="Postgres"/> spent by the backends serving the bench's own
+/// database (by process title): the bench's statements alone, without other databases' work or PostgreSQL's shared
+/// background processes (WAL writer, checkpointer, autovacuum launcher).</param>
+internal sealed record CpuUse(TimeSpan Web, TimeSpan Silo, TimeSpan Postgres, TimeSpan Driver, TimeSpan Total, TimeSpan PostgresBackends)
 {
     public TimeSpan Other => Total - Web - Silo - Postgres - Driver;
 }
 
 /// <summary>Cumulative CPU counters from /proc (Linux): the web and silo processes, every postgres process, this process, the machine.</summary>
-internal sealed record CpuSample(TimeSpan Web, TimeSpan Silo, TimeSpan Postgres, TimeSpan Driver, TimeSpan Total)
+internal sealed record CpuSample(TimeSpan Web, TimeSpan Silo, TimeSpan Postgres, TimeSpan Driver, TimeSpan Total, TimeSpan PostgresBackends)
 {
+    /// <summary>The bench's database, as PostgreSQL's process titles name it ("postgres: user db host(port) state").</summary>
+    public static string Database { get; set; } = "";
+
     private static readonly double TickSeconds = 1.0 / 100; // USER_HZ is 100 on Linux
 
-    public static CpuSample Take(int webPid, int siloPid) => new(
-        ProcessCpu(webPid), ProcessCpu(siloPid), PostgresCpu(), System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, MachineBusy());
+    public static CpuSample Take(int webPid, int siloPid)
+    {
+        var (postgres, backends) = PostgresCpu();
+        return new(ProcessCpu(webPid), ProcessCpu(siloPid), postgres, System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, MachineBusy(), backends);
+    }
 
     public static CpuUse operator -(CpuSample end, CpuSample start) =>
-        new(end.Web - start.Web, end.Silo - start.Silo, end.Postgres - start.Postgres, end.Driver - start.Driver, end.Total - start.Total);
+        new(end.Web - start.Web, end.Silo - start.Silo, end.Postgres - start.Postgres, end.Driver - start.Driver, end.Total - start.Total,
+            end.PostgresBackends - start.PostgresBackends);
 
     private static TimeSpan ProcessCpu(int pid)
     {
@@ -86,16 +96,21 @@ internal sealed record CpuSample(TimeSpan Web, TimeSpan Silo, TimeSpan Postgres,
         }
     }
 
-    private static TimeSpan PostgresCpu()
+    private static (TimeSpan All, TimeSpan Backends) PostgresCpu()
     {
         var total = TimeSpan.Zero;
+        var backends = TimeSpan.Zero;
+        var marker = " " + Database + " ";
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             var name = Path.GetFileName(dir);
             if (!int.TryParse(name, CultureInfo.InvariantCulture, out var pid)) continue;
             try
             {
-                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "postgres") total += ProcessCpu(pid);
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres") continue;
+                var cpu = ProcessCpu(pid);
+                total += cpu;
+                if (Database.Length > 0 && File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker, StringComparison.Ordinal)) backends += cpu;
             }
             catch (IOException)
             {
@@ -104,7 +119,7 @@ internal sealed record CpuSample(TimeSpan Web, TimeSpan Silo, TimeSpan Postgres,
             {
             }
         }
-        return total;
+        return (total, backends);
     }
 
     private static TimeSpan MachineBusy()
