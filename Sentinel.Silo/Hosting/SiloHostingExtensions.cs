@@ -35,6 +35,8 @@ public static class SiloHostingExtensions
         var database = DatabaseUrl.Parse(settings.DatabaseUrl, settings.DatabaseCaCert);
         var dataSource = new NpgsqlDataSourceBuilder(database.ConnectionString).Build();
         builder.Services.AddSingleton(dataSource);
+        // The grains' stores (Sentinel.Grains/Data): each feature's SQL, taken by the grains through their constructors.
+        Sentinel.Grains.Data.StoreRegistration.AddSentinelStores(builder.Services);
         builder.Services.AddSingleton(TimeProvider.System);
 
         // Runs before the silo starts: hosted services start in registration order.

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Sentinel.Grains.Data;
+
+/// <summary>Registers the stores the grains take through their constructors.</summary>
+public static class StoreRegistration
+{
+    /// <summary>
+    /// Adds every grain feature's store as a singleton. Stores hold no state of their own, only the registered
+    /// <see cref="Npgsql.NpgsqlDataSource"/>, which the host must register too.
+    /// </summary>
+    public static IServiceCollection AddSentinelStores(this IServiceCollection services)
+    {
+        return services;
+    }
+}
