@@ -8,7 +8,7 @@ using Sentinel.Grains.ServiceApps;
 namespace Sentinel.Grains.Admin;
 
 [StatelessWorker]
-internal sealed class AdminDirectoryQueryGrain(NpgsqlDataSource database) : Grain, IAdminDirectoryQueryGrain
+internal sealed class AdminDirectoryQueryGrain(NpgsqlDataSource database, ClientAppStore clientApps) : Grain, IAdminDirectoryQueryGrain
 {
     private const string ServiceAppColumns = "id, name, service_name, key_prefix, is_active, allowed_origins, allowed_idp_audiences, last_used_at, created_by, created_at, updated_at";
 
@@ -88,14 +88,7 @@ internal sealed class AdminDirectoryQueryGrain(NpgsqlDataSource database) : Grai
         return result;
     }
 
-    public async Task<IReadOnlyList<ClientAppInfo>> ListClientAppsAsync(CancellationToken cancellationToken)
-    {
-        await using var cmd = database.CreateCommand($"SELECT {ClientAppGrain.Columns} FROM client_apps ORDER BY created_at DESC, id");
-        var result = new List<ClientAppInfo>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) result.Add(ClientAppGrain.Read(reader));
-        return result;
-    }
+    public Task<IReadOnlyList<ClientAppInfo>> ListClientAppsAsync(CancellationToken cancellationToken) => clientApps.ListAsync(cancellationToken);
 
     public async Task<IReadOnlyList<ServiceAppInfo>> ListServiceAppsAsync(CancellationToken cancellationToken)
     {

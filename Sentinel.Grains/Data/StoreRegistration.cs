@@ -11,6 +11,8 @@ public static class StoreRegistration
     /// </summary>
     public static IServiceCollection AddSentinelStores(this IServiceCollection services)
     {
+        services.AddSingleton<ClientApps.ClientAppStore>();
+        services.AddSingleton<Cors.CorsOriginStore>();
         return services;
     }
 }
