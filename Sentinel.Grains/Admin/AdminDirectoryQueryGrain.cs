@@ -8,10 +8,8 @@ using Sentinel.Grains.ServiceApps;
 namespace Sentinel.Grains.Admin;
 
 [StatelessWorker]
-internal sealed class AdminDirectoryQueryGrain(NpgsqlDataSource database, ClientAppStore clientApps) : Grain, IAdminDirectoryQueryGrain
+internal sealed class AdminDirectoryQueryGrain(NpgsqlDataSource database, ClientAppStore clientApps, ServiceAppStore serviceApps) : Grain, IAdminDirectoryQueryGrain
 {
-    private const string ServiceAppColumns = "id, name, service_name, key_prefix, is_active, allowed_origins, allowed_idp_audiences, last_used_at, created_by, created_at, updated_at";
-
     private const string AclSelect =
         "SELECT p.id, p.service_name, p.resource_type, p.resource_id, p.workspace_id, p.owner_id, p.visibility, p.created_at, u.email, " +
         "(SELECT count(*) FROM resource_shares s WHERE s.resource_permission_id = p.id)::int AS share_count " +
@@ -90,14 +88,7 @@ internal sealed class AdminDirectoryQueryGrain(NpgsqlDataSource database, Client
 
     public Task<IReadOnlyList<ClientAppInfo>> ListClientAppsAsync(CancellationToken cancellationToken) => clientApps.ListAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<ServiceAppInfo>> ListServiceAppsAsync(CancellationToken cancellationToken)
-    {
-        await using var cmd = database.CreateCommand($"SELECT {ServiceAppColumns} FROM service_apps ORDER BY created_at DESC, id");
-        var result = new List<ServiceAppInfo>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) result.Add(ServiceAppGrain.Read(reader));
-        return result;
-    }
+    public Task<IReadOnlyList<ServiceAppInfo>> ListServiceAppsAsync(CancellationToken cancellationToken) => serviceApps.ListAsync(cancellationToken);
 
     private async Task<Guid?> ScalarGuidAsync(string sql, Guid id, CancellationToken cancellationToken)
     {

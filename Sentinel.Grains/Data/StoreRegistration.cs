@@ -13,6 +13,7 @@ public static class StoreRegistration
     {
         services.AddSingleton<ClientApps.ClientAppStore>();
         services.AddSingleton<Cors.CorsOriginStore>();
+        services.AddSingleton<ServiceApps.ServiceAppStore>();
         return services;
     }
 }
