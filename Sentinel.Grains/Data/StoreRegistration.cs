@@ -14,6 +14,10 @@ public static class StoreRegistration
         services.AddSingleton<ClientApps.ClientAppStore>();
         services.AddSingleton<Cors.CorsOriginStore>();
         services.AddSingleton<ServiceApps.ServiceAppStore>();
+        services.AddSingleton<Admin.AdminQueryStore>();
+        services.AddSingleton<Admin.AdminDirectoryQueryStore>();
+        services.AddSingleton<Admin.AdminUserStore>();
+        services.AddSingleton<Admin.AdminImportStore>();
         return services;
     }
 }
