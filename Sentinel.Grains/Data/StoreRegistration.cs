@@ -18,6 +18,9 @@ public static class StoreRegistration
         services.AddSingleton<Admin.AdminDirectoryQueryStore>();
         services.AddSingleton<Admin.AdminUserStore>();
         services.AddSingleton<Admin.AdminImportStore>();
+        services.AddSingleton<Directory.UserStore>();
+        services.AddSingleton<Directory.IdentityStore>();
+        services.AddSingleton<Directory.DirectoryQueryStore>();
         return services;
     }
 }
