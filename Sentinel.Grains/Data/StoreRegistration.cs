@@ -21,6 +21,7 @@ public static class StoreRegistration
         services.AddSingleton<Directory.UserStore>();
         services.AddSingleton<Directory.IdentityStore>();
         services.AddSingleton<Directory.DirectoryQueryStore>();
+        services.AddSingleton<Directory.WorkspaceDirectoryStore>();
         return services;
     }
 }
