@@ -22,6 +22,7 @@ public static class StoreRegistration
         services.AddSingleton<Directory.IdentityStore>();
         services.AddSingleton<Directory.DirectoryQueryStore>();
         services.AddSingleton<Directory.WorkspaceDirectoryStore>();
+        services.AddSingleton<Health.ReadinessStore>();
         return services;
     }
 }
