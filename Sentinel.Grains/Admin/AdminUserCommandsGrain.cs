@@ -1,7 +1,4 @@
-using System.Text.Json;
-using Npgsql;
 using Orleans.Concurrency;
-using Sentinel.Grains.Activity;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.Sessions;
 
@@ -12,29 +9,10 @@ namespace Sentinel.Grains.Admin;
 /// after the row is committed: a deactivated user's tokens stop working on the next request.
 /// </summary>
 [StatelessWorker]
-internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain, IAdminUserCommandsGrain
+internal sealed class AdminUserCommandsGrain(AdminUserStore store) : Grain, IAdminUserCommandsGrain
 {
     public async Task<string?> UpdateAsync(Guid userId, AdminUserUpdate update, Guid actorId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        bool wasActive, wasAdmin;
-        await using (var read = new NpgsqlCommand("SELECT is_active, is_admin FROM users WHERE id = @id FOR UPDATE", connection, tx))
-        {
-            read.Parameters.AddWithValue("id", userId);
-            await using var r = await read.ExecuteReaderAsync(cancellationToken);
-            if (!await r.ReadAsync(cancellationToken)) return null;
-            (wasActive, wasAdmin) = (r.GetBoolean(0), r.GetBoolean(1));
-        }
-        await using (var write = new NpgsqlCommand(
-            "UPDATE users SET name = COALESCE(@name, name), is_active = COALESCE(@active, is_active), is_admin = COALESCE(@admin, is_admin), updated_at = now() WHERE id = @id", connection, tx))
-        {
-            write.Parameters.AddWithValue("id", userId);
-            write.Parameters.AddWithValue("name", (object?)update.Name ?? DBNull.Value);
-            write.Parameters.AddWithValue("active", (object?)update.IsActive ?? DBNull.Value);
-            write.Parameters.AddWithValue("admin", (object?)update.IsAdmin ?? DBNull.Value);
-            await write.ExecuteNonQueryAsync(cancellationToken);
-        }
         // The contract's "first applicable" action, written even when nothing changed.
         var action = update switch
         {
@@ -44,8 +22,8 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
             { IsActive: false } => "user_deactivated",
             _ => "user_updated",
         };
-        await ActivityLog.WriteAsync(connection, tx, action, actorId, "user", userId, null, null, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        if (await store.UpdateAsync(userId, update, action, actorId, cancellationToken) is not { } before) return null;
+        var (wasActive, wasAdmin) = before;
         // The user grain caches the row the admin cookie check reads: a demoted admin must be refused on the next request.
         await GrainFactory.GetGrain<IUserGrain>(userId).ReloadAsync(cancellationToken);
 
@@ -66,21 +44,7 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
     public async Task<int> BulkStatusAsync(IReadOnlyList<Guid> userIds, bool isActive, Guid actorId, CancellationToken cancellationToken)
     {
         var ids = userIds.Distinct().ToArray();
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        Guid[] affected;
-        await using (var cmd = new NpgsqlCommand("UPDATE users SET is_active = @active, updated_at = now() WHERE id = ANY(@ids) RETURNING id", connection, tx))
-        {
-            cmd.Parameters.AddWithValue("active", isActive);
-            cmd.Parameters.AddWithValue("ids", ids);
-            var list = new List<Guid>();
-            await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await r.ReadAsync(cancellationToken)) list.Add(r.GetGuid(0));
-            affected = list.ToArray();
-        }
-        await ActivityLog.WriteAsync(connection, tx, "bulk_status_change", actorId, ActivityLog.SystemTarget, Guid.Empty, null,
-            new { user_count = affected.Length, is_active = isActive }, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        var affected = await store.SetActiveAsync(ids, isActive, actorId, cancellationToken);
 
         await Task.WhenAll(affected.Select(async id =>
         {
@@ -94,8 +58,7 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
 
     public async Task<int> RevokeTokensAsync(Guid userId, Guid actorId, CancellationToken cancellationToken)
     {
-        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
-            await ActivityLog.WriteAsync(connection, null, "tokens_revoked", actorId, "user", userId, null, null, cancellationToken);
+        await store.RecordAsync("tokens_revoked", actorId, userId, null, cancellationToken);
         var sessions = GrainFactory.GetGrain<IUserSessionGrain>(userId);
         // The contract counts refresh entries: the families live just before the cut-off.
         var live = await sessions.ListSessionsAsync(null, cancellationToken);
@@ -106,8 +69,7 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
     public async Task<bool> RevokeSessionAsync(Guid userId, Guid familyId, Guid actorId, CancellationToken cancellationToken)
     {
         if (!await GrainFactory.GetGrain<IUserSessionGrain>(userId).RevokeFamilyAsync(familyId, "admin", cancellationToken)) return false;
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await ActivityLog.WriteAsync(connection, null, "session_revoked", actorId, "user", userId, null, new { family_id = familyId }, cancellationToken);
+        await store.RecordAsync("session_revoked", actorId, userId, new { family_id = familyId }, cancellationToken);
         return true;
     }
 
@@ -158,10 +120,6 @@ internal sealed class AdminUserCommandsGrain(NpgsqlDataSource database) : Grain,
         return new CsvImportResult(created, added, errors);
     }
 
-    public async Task RecordAsync(string action, Guid actorId, string targetType, Guid targetId, string? detailJson, CancellationToken cancellationToken)
-    {
-        using var detail = detailJson is null ? null : JsonDocument.Parse(detailJson);
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await ActivityLog.WriteAsync(connection, null, action, actorId, targetType, targetId, null, detail?.RootElement, cancellationToken);
-    }
+    public Task RecordAsync(string action, Guid actorId, string targetType, Guid targetId, string? detailJson, CancellationToken cancellationToken) =>
+        store.RecordAsync(action, actorId, targetType, targetId, detailJson, cancellationToken);
 }

@@ -1,8 +1,6 @@
-using Npgsql;
-
 namespace Sentinel.Grains.Cors;
 
-internal sealed class CorsOriginsGrain(NpgsqlDataSource database, TimeProvider time) : Grain, ICorsOriginsGrain
+internal sealed class CorsOriginsGrain(CorsOriginStore store, TimeProvider time) : Grain, ICorsOriginsGrain
 {
     private CorsOriginSet? current;
     private DateTimeOffset loadedAt;
@@ -21,20 +19,7 @@ internal sealed class CorsOriginsGrain(NpgsqlDataSource database, TimeProvider t
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var origins = new List<string>();
-        await using (var cmd = database.CreateCommand("SELECT unnest(redirect_uris) FROM client_apps WHERE is_active"))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
-            while (await reader.ReadAsync(cancellationToken))
-                if (!reader.IsDBNull(0) && CorsOriginSet.OriginOf(reader.GetString(0)) is { } origin) origins.Add(origin);
-        // Service apps' origins are taken verbatim (§1.5), except the opaque origin "null": a row saved before the admin API
-        // refused it must not allow every sandboxed iframe and file: page (issue 23).
-        await using (var cmd = database.CreateCommand("SELECT unnest(allowed_origins) FROM service_apps WHERE is_active"))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
-            while (await reader.ReadAsync(cancellationToken))
-                if (!reader.IsDBNull(0) && reader.GetString(0) is { Length: > 0 } origin && !IsOpaque(origin)) origins.Add(origin);
-        current = CorsOriginSet.Of(origins);
+        current = CorsOriginSet.Of(await store.ListAllowedOriginsAsync(cancellationToken));
         loadedAt = time.GetUtcNow();
     }
-
-    private static bool IsOpaque(string origin) => origin.Trim().Equals("null", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,9 +1,6 @@
-using Npgsql;
-using Sentinel.Grains.Activity;
-
 namespace Sentinel.Grains.Directory;
 
-internal sealed class UserGrain(NpgsqlDataSource database) : Grain, IUserGrain
+internal sealed class UserGrain(UserStore store) : Grain, IUserGrain
 {
     private UserProfile? user;
     private bool loaded;
@@ -18,36 +15,16 @@ internal sealed class UserGrain(NpgsqlDataSource database) : Grain, IUserGrain
 
     public async Task<DirectoryResult<UserProfile>> CreateAsync(string email, string name, string? avatarUrl, bool isAdmin, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var cmd = new NpgsqlCommand(
-            $"INSERT INTO users (id, email, name, avatar_url, is_admin) VALUES (@id, @email, @name, @avatar, @admin) ON CONFLICT DO NOTHING RETURNING {DbReaders.UserColumns}", connection, tx))
-        {
-            cmd.Parameters.AddWithValue("id", Id);
-            cmd.Parameters.AddWithValue("email", email);
-            cmd.Parameters.AddWithValue("name", name);
-            cmd.Parameters.AddWithValue("avatar", (object?)avatarUrl ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("admin", isAdmin);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-                return DirectoryResult<UserProfile>.Refused(DirectoryError.EmailTaken);
-            user = DbReaders.User(reader);
-        }
-        await ActivityLog.WriteAsync(connection, tx, "user_created", null, "user", Id, null, null, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        if (await store.CreateAsync(Id, email, name, avatarUrl, isAdmin, cancellationToken) is not { } created)
+            return DirectoryResult<UserProfile>.Refused(DirectoryError.EmailTaken);
+        user = created;
         loaded = true;
-        return DirectoryResult<UserProfile>.Ok(user);
+        return DirectoryResult<UserProfile>.Ok(created);
     }
 
     public async Task<UserProfile?> UpdateProfileAsync(string? name, string? avatarUrl, CancellationToken cancellationToken)
     {
-        await using var cmd = database.CreateCommand(
-            $"UPDATE users SET name = COALESCE(@name, name), avatar_url = COALESCE(@avatar, avatar_url), updated_at = now() WHERE id = @id RETURNING {DbReaders.UserColumns}");
-        cmd.Parameters.AddWithValue("id", Id);
-        cmd.Parameters.AddWithValue("name", (object?)name ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("avatar", (object?)avatarUrl ?? DBNull.Value);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        user = await reader.ReadAsync(cancellationToken) ? DbReaders.User(reader) : null;
+        user = await store.UpdateProfileAsync(Id, name, avatarUrl, cancellationToken);
         loaded = true;
         await ClaimsChangedAsync(cancellationToken);
         return user;
@@ -55,18 +32,8 @@ internal sealed class UserGrain(NpgsqlDataSource database) : Grain, IUserGrain
 
     public async Task<UserProfile?> SetAdminAsync(bool isAdmin, Guid? actorId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var cmd = new NpgsqlCommand($"UPDATE users SET is_admin = @admin, updated_at = now() WHERE id = @id RETURNING {DbReaders.UserColumns}", connection, tx))
-        {
-            cmd.Parameters.AddWithValue("id", Id);
-            cmd.Parameters.AddWithValue("admin", isAdmin);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken)) return null;
-            user = DbReaders.User(reader);
-        }
-        await ActivityLog.WriteAsync(connection, tx, isAdmin ? "user_promoted_admin" : "user_demoted_admin", actorId, "user", Id, null, null, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        if (await store.SetAdminAsync(Id, isAdmin, actorId, cancellationToken) is not { } updated) return null;
+        user = updated;
         loaded = true;
         return user;
     }
@@ -89,10 +56,7 @@ internal sealed class UserGrain(NpgsqlDataSource database) : Grain, IUserGrain
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        await using var cmd = database.CreateCommand($"SELECT {DbReaders.UserColumns} FROM users WHERE id = @id");
-        cmd.Parameters.AddWithValue("id", Id);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        user = await reader.ReadAsync(cancellationToken) ? DbReaders.User(reader) : null;
+        user = await store.GetAsync(Id, cancellationToken);
         // A missing user is not cached: it may be created through another path (sign-in) a moment later.
         loaded = user is not null;
     }

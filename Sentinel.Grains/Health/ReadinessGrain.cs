@@ -6,15 +6,14 @@ using Orleans.Runtime;
 namespace Sentinel.Grains.Health;
 
 [StatelessWorker]
-internal sealed class ReadinessGrain(NpgsqlDataSource database, ILocalSiloDetails silo) : Grain, IReadinessGrain
+internal sealed class ReadinessGrain(ReadinessStore store, ILocalSiloDetails silo) : Grain, IReadinessGrain
 {
     public async Task<ReadinessReport> CheckAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await using var command = database.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(cancellationToken);
+            await store.PingAsync(cancellationToken);
             return new ReadinessReport(true, Stopwatch.GetElapsedTime(started).TotalMilliseconds, silo.SiloAddress.ToString(), null);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)

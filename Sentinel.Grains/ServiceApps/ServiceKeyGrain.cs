@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Npgsql;
 
 namespace Sentinel.Grains.ServiceApps;
 
@@ -8,7 +7,7 @@ namespace Sentinel.Grains.ServiceApps;
 /// Resolves one key hash from memory. <c>last_used_at</c> is written at most once a minute per key (and on
 /// deactivation), never once per request.
 /// </summary>
-internal sealed class ServiceKeyGrain(NpgsqlDataSource database, TimeProvider time) : Grain, IServiceKeyGrain
+internal sealed class ServiceKeyGrain(ServiceAppStore store, TimeProvider time) : Grain, IServiceKeyGrain
 {
     private static readonly TimeSpan FlushEvery = TimeSpan.FromMinutes(1);
 
@@ -42,17 +41,12 @@ internal sealed class ServiceKeyGrain(NpgsqlDataSource database, TimeProvider ti
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        await using var cmd = database.CreateCommand(
-            "SELECT id, service_name, allowed_origins, allowed_idp_audiences, key_hash FROM service_apps WHERE key_hash = @hash AND is_active");
-        cmd.Parameters.AddWithValue("hash", KeyHash);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         identity = null;
-        if (await reader.ReadAsync(cancellationToken))
+        if (await store.FindActiveByKeyHashAsync(KeyHash, cancellationToken) is { } found)
         {
             // The index lookup already matched; compare again in constant time so no timing depends on how much matched.
-            var stored = Encoding.ASCII.GetBytes(reader.GetString(4));
-            if (CryptographicOperations.FixedTimeEquals(stored, Encoding.ASCII.GetBytes(KeyHash)))
-                identity = new ServiceKeyIdentity(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<string[]>(3));
+            var stored = Encoding.ASCII.GetBytes(found.StoredHash);
+            if (CryptographicOperations.FixedTimeEquals(stored, Encoding.ASCII.GetBytes(KeyHash))) identity = found.Identity;
         }
         loaded = true;
     }
@@ -61,9 +55,6 @@ internal sealed class ServiceKeyGrain(NpgsqlDataSource database, TimeProvider ti
     {
         if (unflushedUse is not { } used || identity is null) return;
         unflushedUse = null;
-        await using var cmd = database.CreateCommand("UPDATE service_apps SET last_used_at = GREATEST(COALESCE(last_used_at, @used), @used) WHERE id = @id");
-        cmd.Parameters.AddWithValue("id", identity.AppId);
-        cmd.Parameters.AddWithValue("used", used);
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await store.RecordUseAsync(identity.AppId, used, cancellationToken);
     }
 }

@@ -35,6 +35,8 @@ public static class SiloHostingExtensions
         var database = DatabaseUrl.Parse(settings.DatabaseUrl, settings.DatabaseCaCert);
         var dataSource = new NpgsqlDataSourceBuilder(database.ConnectionString).Build();
         builder.Services.AddSingleton(dataSource);
+        // The grains' stores (Sentinel.Grains/Data): each feature's SQL, taken by the grains through their constructors.
+        Sentinel.Grains.Data.StoreRegistration.AddSentinelStores(builder.Services);
         // Grain storage gets a pool of its own. It runs only the four statements of sql/orleans (no SET, temp table,
         // LISTEN or advisory lock), so a connection needs no reset when it returns to the pool (Npgsql otherwise sends
         // DISCARD ALL or its reset batch before the next statement), and its statements are prepared once per connection

@@ -84,6 +84,7 @@ public sealed class SentinelWebApplication : WebApplicationFactory<Program>, IAs
             // Tokens are minted with the wall clock, so the grains read it too (shifted forward by rate-limit tests).
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(TestConnection.ConnectionString()));
+            Sentinel.Grains.Data.StoreRegistration.AddSentinelStores(silo.Services);
         }
     }
 }
