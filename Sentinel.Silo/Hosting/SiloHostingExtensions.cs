@@ -116,7 +116,7 @@ public static class SiloHostingExtensions
         app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
             MetricsNetworks.Allows(metricsNetworks, context.HttpContext.Connection.RemoteIpAddress)
                 ? await next(context)
-                : Results.Json(new { detail = "Forbidden", code = "metrics_forbidden" }, statusCode: StatusCodes.Status403Forbidden));
+                : Results.Json(new { detail = "Forbidden", code = Sentinel.Errors.ErrorCodes.MetricsForbidden }, statusCode: StatusCodes.Status403Forbidden));
         if (settings.DashboardPort > 0)
             app.MapOrleansDashboard();
         return app;

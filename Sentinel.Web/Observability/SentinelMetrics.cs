@@ -76,7 +76,7 @@ public static class MetricsSetup
             endpoint.AddEndpointFilter(async (context, next) =>
                 MetricsNetworks.Allows(networks, context.HttpContext.Connection.RemoteIpAddress)
                     ? await next(context)
-                    : Errors.ApiErrors.Result(403, "Forbidden", "metrics_forbidden"));
+                    : Errors.ApiErrors.Result(403, "Forbidden", ErrorCodes.MetricsForbidden));
         }
         return app;
     }

@@ -38,11 +38,7 @@ public sealed partial class SessionCalls(GrainCalls calls, ILogger<SessionCalls>
     }
 
     /// <summary>Fail closed: 503 with Retry-After, never a token.</summary>
-    public static IResult Unavailable(HttpContext context)
-    {
-        context.Response.Headers.RetryAfter = ApiErrors.ClusterRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return ApiErrors.Result(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", ErrorCodes.ClusterUnavailable);
-    }
+    public static IResult Unavailable(HttpContext context) => ApiErrors.ClusterUnavailable();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session call for user {UserId} failed in transit ({Reason}); retry {Attempt} with the same request id")]
     private static partial void LogRetry(ILogger logger, Guid userId, int attempt, string reason);

@@ -48,13 +48,9 @@ public sealed class SigningKeys
         return key;
     }
 
-    /// <summary>RFC 7638: base64url(SHA-256 of the compact, member-sorted {"e","kty","n"}).</summary>
-    public static string Thumbprint(RsaSecurityKey key)
-    {
-        var p = key.Rsa?.ExportParameters(false) ?? key.Parameters;
-        var json = $"{{\"e\":\"{Base64UrlEncoder.Encode(p.Exponent)}\",\"kty\":\"RSA\",\"n\":\"{Base64UrlEncoder.Encode(p.Modulus)}\"}}";
-        return Base64UrlEncoder.Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)));
-    }
+    /// <summary>The key's <c>kid</c>: its RFC 7638 thumbprint, computed where the silo computes it too.</summary>
+    public static string Thumbprint(RsaSecurityKey key) =>
+        Sentinel.Tokens.RsaVerificationKeys.Thumbprint(key.Rsa?.ExportParameters(false) ?? key.Parameters);
 
     private static object BuildJwks(IEnumerable<RsaSecurityKey> keys) => new
     {

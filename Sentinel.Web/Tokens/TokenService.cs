@@ -61,14 +61,14 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfig
     public RefreshKeys RefreshKeys => refreshKeys;
 
     /// <summary>Tokens longer than this are refused before any parsing (§1.4).</summary>
-    public const int MaxTokenLength = 8192;
+    public const int MaxTokenLength = Sentinel.Tokens.JwtCheck.MaxTokenLength;
 
     /// <summary>
     /// How far in the future an <c>iat</c> may be: the clock difference tolerated between the replica that minted a
     /// token and the one that checks it. Beyond it the token is refused; a token minted "later" than now is either
     /// forged with a stolen key or from a broken clock, and it would outlive every revocation cut-off.
     /// </summary>
-    public static readonly TimeSpan MaxIssuedAtSkew = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan MaxIssuedAtSkew = Sentinel.Tokens.JwtCheck.MaxIssuedAtSkew;
 
     /// <summary>
     /// Private claim of admin and authz tokens (which name no session): the user's revocation cut-off the edge read from
@@ -76,14 +76,14 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfig
     /// the grain holds a later cut-off. <c>iat</c> (whole seconds, and from the edge's clock) could not order a token
     /// against a revocation in the same second; this needs no clock at all.
     /// </summary>
-    public const string RevocationClaim = "rvk";
+    public const string RevocationClaim = Sentinel.Tokens.JwtCheck.RevocationClaim;
 
     /// <summary>The <c>rvk</c> value for a cut-off (null: none yet).</summary>
     public static long RevocationStamp(DateTimeOffset? cutoff) =>
         cutoff is { } c ? (c.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 : 0;
 
     /// <summary>The access token's session: its refresh family id, which revocation is checked against (§8.2).</summary>
-    public const string SessionIdClaim = "sid";
+    public const string SessionIdClaim = Sentinel.Tokens.JwtCheck.SessionIdClaim;
 
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly bool warnedNoKid = WarnNoKid(settings, logger);
@@ -176,58 +176,24 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfig
     private static readonly string[] RsaOnly = [SecurityAlgorithms.RsaSha256];
     private static readonly string[] RefreshAlgorithms = [RefreshKeys.Algorithm, SecurityAlgorithms.RsaSha256];
 
-    /// <summary>Verifies signature (by kid), audience, issuer and expiry with zero leeway, then the <c>type</c> claim.</summary>
+    /// <summary>
+    /// Verifies signature (by kid), audience, issuer and expiry with zero leeway, then the <c>type</c> claim and the kind's
+    /// own claims. The checks are <see cref="Sentinel.Tokens.JwtCheck"/>'s, the one implementation the silo's dashboard
+    /// gate uses too, so a security check cannot differ between the two processes.
+    /// </summary>
     public async Task<TokenCheck> VerifyAsync(string token, TokenKind kind)
     {
-        if (token.Length > MaxTokenLength) return new TokenCheck.Invalid();
-        var parameters = new TokenValidationParameters
+        var rules = new Sentinel.Tokens.JwtRules(settings.Issuer, Audience(kind), TypeClaim(kind),
+            kind == TokenKind.Refresh ? RefreshAlgorithms : RsaOnly,
+            kind == TokenKind.Refresh ? ResolveRefreshKey : ResolveKey,
+            ReadsRevocationStamp: kind != TokenKind.Access, ReadsSessionId: kind == TokenKind.Access);
+        return await Sentinel.Tokens.JwtCheck.VerifyAsync(token, rules, time) switch
         {
-            ValidIssuer = settings.Issuer,
-            ValidAudience = Audience(kind),
-            ValidAlgorithms = kind == TokenKind.Refresh ? RefreshAlgorithms : RsaOnly,
-            ClockSkew = TimeSpan.Zero,
-            RequireExpirationTime = true,
-            RequireSignedTokens = true,
-            RequireAudience = true,
-            TryAllIssuerSigningKeys = false,
-            IssuerSigningKeyResolver = kind == TokenKind.Refresh ? ResolveRefreshKey : ResolveKey,
-            LifetimeValidator = (notBefore, expires, _, _) => expires is { } exp && exp > time.GetUtcNow().UtcDateTime && (notBefore is null || notBefore <= time.GetUtcNow().UtcDateTime),
+            Sentinel.Tokens.JwtVerdict.Valid v => new TokenCheck.Valid(
+                new VerifiedToken(kind, v.Subject, v.Jti, v.IssuedAt, v.ExpiresAt, v.Token, v.SessionId, v.MintedUnder)),
+            Sentinel.Tokens.JwtVerdict.WrongType => new TokenCheck.WrongType(),
+            _ => new TokenCheck.Invalid(),
         };
-        var result = await handler.ValidateTokenAsync(token, parameters);
-        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return new TokenCheck.Invalid();
-        // RFC 7515 §4.1.11: a recipient must reject a token whose crit names an extension it does not understand.
-        // Sentinel understands none, so any crit (even an empty or malformed one) is refused.
-        if (jwt.TryGetHeaderValue<object>("crit", out _)) return new TokenCheck.Invalid();
-        if (!jwt.TryGetPayloadValue<string>("type", out var type) || type != TypeClaim(kind)) return new TokenCheck.WrongType();
-        if (!Guid.TryParse(jwt.Subject, out var subject) || !Guid.TryParse(jwt.Id, out var jti)) return new TokenCheck.Invalid();
-        if (IssuedAt(jwt) is not { } issuedAt) return new TokenCheck.Invalid();
-        DateTimeOffset? mintedUnder = null;
-        if (kind != TokenKind.Access && jwt.TryGetClaim(RevocationClaim, out _))
-        {
-            if (!jwt.TryGetPayloadValue<long>(RevocationClaim, out var stamp) || stamp < 0 || stamp > MaxStampMicros) return new TokenCheck.Invalid();
-            mintedUnder = DateTimeOffset.UnixEpoch.AddTicks(stamp * 10);
-        }
-        Guid? sessionId = null;
-        if (kind == TokenKind.Access && jwt.TryGetClaim(SessionIdClaim, out _))
-        {
-            if (!Guid.TryParse(jwt.TryGetPayloadValue<string>(SessionIdClaim, out var sid) ? sid : null, out var parsed)) return new TokenCheck.Invalid();
-            sessionId = parsed;
-        }
-        return new TokenCheck.Valid(new VerifiedToken(kind, subject, jti, issuedAt, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt, sessionId, mintedUnder));
-    }
-
-    private static readonly long MaxStampMicros = (DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-
-    /// <summary>
-    /// The <c>iat</c>, or null when the token must be refused: an <c>iat</c> more than <see cref="MaxIssuedAtSkew"/> ahead
-    /// of now. A token without <c>iat</c> gets the earliest instant, so that any revocation cut-off refuses it.
-    /// </summary>
-    private DateTimeOffset? IssuedAt(JsonWebToken jwt)
-    {
-        if (!jwt.TryGetClaim("iat", out _)) return DateTimeOffset.MinValue;
-        if (!jwt.TryGetPayloadValue<long>("iat", out var iat) || iat < 0 || iat > DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1) return null;
-        var seconds = DateTimeOffset.FromUnixTimeSeconds(iat);
-        return seconds > time.GetUtcNow() + MaxIssuedAtSkew ? null : seconds;
     }
 
     /// <summary>

@@ -20,8 +20,6 @@ public sealed partial class ErrorCodeTableTests
     /// </summary>
     private static readonly (string File, string Literal, string Why)[] Allowed =
     [
-        ("Sentinel.Web/Observability/SentinelMetrics.cs", "metrics_forbidden", "owned elsewhere: use ErrorCodes.MetricsForbidden"),
-        ("Sentinel.Silo/Hosting/SiloHostingExtensions.cs", "metrics_forbidden", "owned elsewhere: use ErrorCodes.MetricsForbidden"),
         ("Sentinel.Web/Admin/AdminMetricsReporter.cs", "rate_limited", "a metric series name, not an error code"),
     ];
 
