@@ -23,6 +23,23 @@ public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
     [AlwaysInterleave]
     Task<IReadOnlyList<bool>> CheckPermissionsAsync(Actor caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <c>/permissions/check</c> in the edge's one call (no gateway hop): the answer as <see cref="CheckPermissionsAsync"/>
+    /// gives it, returned only when the token is neither revoked nor its user deactivated (asked of
+    /// <see cref="Sentinel.Grains.Sessions.IUserSessionGrain"/> inside the silo, in parallel with the evaluation). The edge
+    /// calls it only when every other refusal is already settled locally: its key verdict names the service, every check
+    /// names that service, and an authz token's <c>svc</c> is that service.
+    /// <para>Arrays, not interfaces, in and out: a value whose type is the declared one is serialised without its type
+    /// name, which the receiving side would otherwise parse and check on every call.</para>
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ServiceCallResult<bool[]>> CheckPermissionsForTokenAsync(CheckCaller caller, AclCheck[] checks, CancellationToken cancellationToken = default);
+
+    /// <summary><c>/roles/check-action</c> in the edge's one call, under the same rule as <see cref="CheckPermissionsForTokenAsync"/>
+    /// (and the request's workspace is the token's, this one).</summary>
+    [AlwaysInterleave]
+    Task<ServiceCallResult<ActionCheck>> CheckActionForTokenAsync(CheckCaller caller, string serviceName, string action, CancellationToken cancellationToken = default);
+
     /// <summary>Resources of one service and type the caller may act on (§4.4).</summary>
     [AlwaysInterleave]
     Task<AccessibleResources> GetAccessibleAsync(Actor caller, string serviceName, string resourceType, AclPermission action, int? limit, CancellationToken cancellationToken = default);

@@ -58,7 +58,14 @@ internal sealed class AclIndex
     /// §4.3 for one item, in the contract's order. <paramref name="role"/> is the caller's effective role and
     /// <paramref name="groups"/> their current groups; the caller has already been found to be a member.
     /// </summary>
-    public bool Check(Guid userId, WorkspaceRole role, IReadOnlyCollection<Guid> groups, ResourceRef resource, AclPermission action)
+    public bool Check(Guid userId, WorkspaceRole role, IReadOnlyCollection<Guid> groups, ResourceRef resource, AclPermission action) =>
+        Check(userId, role, groups.Count == 0 ? static _ => false : groups.Contains, resource, action);
+
+    /// <summary>
+    /// The check with the caller's group membership asked per group share (<paramref name="inGroup"/>), so a check of a
+    /// resource without group shares never works out the caller's groups (the workspace grain's hot path).
+    /// </summary>
+    public bool Check(Guid userId, WorkspaceRole role, Func<Guid, bool> inGroup, ResourceRef resource, AclPermission action)
     {
         // 1–2: no row here. A row of another workspace lives in that workspace's grain, so it is not found either.
         if (Find(resource) is not { } entry) return false;
@@ -75,12 +82,9 @@ internal sealed class AclIndex
             if (share.GranteeType == GranteeType.User && share.GranteeId == userId && Grants(share, action)) return true;
         }
         // 7: a share to one of the caller's groups.
-        if (groups.Count > 0)
+        foreach (var share in shares)
         {
-            foreach (var share in shares)
-            {
-                if (share.GranteeType == GranteeType.Group && Grants(share, action) && groups.Contains(share.GranteeId)) return true;
-            }
+            if (share.GranteeType == GranteeType.Group && Grants(share, action) && inGroup(share.GranteeId)) return true;
         }
         // 8: deny.
         return false;

@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Sentinel.Grains.Activity;
 using Sentinel.Grains.Authorization;
+using Sentinel.Grains.Sessions;
 using Sentinel.Grains.Storage;
 
 // The authorization half of the workspace aggregate. It lives in the Directory namespace because it is the same class
@@ -24,17 +25,54 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
 
     // ---- Reads: synchronous, from memory, interleaved (see IWorkspaceAuthorizationGrain).
 
-    public Task<IReadOnlyList<bool>> CheckPermissionsAsync(Actor caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<bool>> CheckPermissionsAsync(Actor caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<bool>>(Evaluate(caller, checks));
+
+    private bool[] Evaluate(Actor caller, IReadOnlyList<AclCheck> checks)
     {
         EnsureTrusted();
         var results = new bool[checks.Count];
         if (EffectiveRole(caller) is { } role)
         {
-            var memberOf = GroupsOf(caller.UserId);
+            // Group membership is asked per group share met (usually none), not worked out over every group up front.
+            var userId = caller.UserId;
+            Func<Guid, bool> inGroup = groupId => InGroup(groupId, userId);
             for (var i = 0; i < checks.Count; i++)
-                results[i] = acls.Check(caller.UserId, role, memberOf, checks[i].Resource, checks[i].Action);
+                results[i] = acls.Check(userId, role, inGroup, checks[i].Resource, checks[i].Action);
         }
-        return Task.FromResult<IReadOnlyList<bool>>(results);
+        return results;
+    }
+
+    // The answer is computed in the first, synchronous part of the turn (so, like the plain reads, it never sees a write
+    // between its commit and its memory update), while the session grain is asked. A revocation refusal comes first, as
+    // on the gateway path: a revoked token is refused even while this workspace's state is untrusted (503 otherwise).
+    public Task<ServiceCallResult<bool[]>> CheckPermissionsForTokenAsync(CheckCaller caller, AclCheck[] checks, CancellationToken cancellationToken) =>
+        AfterRevocationAsync(caller, () => Evaluate(new Actor(caller.UserId, caller.TokenRole), checks), cancellationToken);
+
+    public Task<ServiceCallResult<ActionCheck>> CheckActionForTokenAsync(CheckCaller caller, string serviceName, string action, CancellationToken cancellationToken) =>
+        AfterRevocationAsync(caller, () => CheckActionAsync(caller.UserId, serviceName, action, cancellationToken).Result, cancellationToken);
+
+    /// <summary>Evaluates <paramref name="answer"/> (synchronous, from memory) while the token's revocation is asked; the answer only if not refused.</summary>
+    private async Task<ServiceCallResult<T>> AfterRevocationAsync<T>(CheckCaller caller, Func<T> answer, CancellationToken cancellationToken)
+    {
+        var session = GrainFactory.GetGrain<IUserSessionGrain>(caller.UserId).CheckAsync(caller.Token, cancellationToken);
+        T value = default!;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        try
+        {
+            value = answer();
+        }
+        catch (Exception ex)
+        {
+            failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+        }
+        switch (await session)
+        {
+            case TokenStatus.Revoked: return ServiceCallResult<T>.Refused(ServiceCallRefusal.TokenRevoked);
+            case TokenStatus.Deactivated: return ServiceCallResult<T>.Refused(ServiceCallRefusal.UserDeactivated);
+        }
+        failure?.Throw();
+        return ServiceCallResult<T>.Ok(value);
     }
 
     public Task<AccessibleResources> GetAccessibleAsync(Actor caller, string serviceName, string resourceType, AclPermission action, int? limit, CancellationToken cancellationToken)
@@ -48,7 +86,7 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
     {
         EnsureTrusted();
         if (workspace is null || !members.ContainsKey(userId)) return Task.FromResult(new ActionCheck(false, []));
-        return Task.FromResult(rbac.Check(userId, GroupsOf(userId), serviceName, action));
+        return Task.FromResult(rbac.Check(userId, groupId => InGroup(groupId, userId), serviceName, action));
     }
 
     public Task<IReadOnlyList<string>> GetUserActionsAsync(Guid userId, string serviceName, CancellationToken cancellationToken)
@@ -472,6 +510,8 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
     }
 
     // ---- Helpers.
+
+    private bool InGroup(Guid groupId, Guid userId) => groups.TryGetValue(groupId, out var group) && group.Members.Contains(userId);
 
     private IReadOnlyCollection<Guid> GroupsOf(Guid userId)
     {

@@ -35,10 +35,41 @@ public static class ServiceFastPath
                 token.Kind == TokenKind.Authz ? token.Claim("svc") ?? "" : null, token.SessionId, token.MintedUnder);
             verdicts.Remember(raw, bearer);
         }
-        // The service-key principal step resolved the key already (this replica's verdicts); the gateway then skips that call.
-        return new ServiceCredentials(Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key), bearer.Subject, bearer.Jti, bearer.IssuedAt, bearer.WorkspaceId, bearer.Role,
-            bearer.Service, context.Features.Get<Sentinel.Grains.ServiceApps.ServiceKeyIdentity>()?.ServiceName, bearer.SessionId, bearer.MintedUnder);
+        // The service-key principal step resolved the key already (this replica's verdicts); the gateway then skips that
+        // call and the key's hash is not needed (it is computed only when the gateway must resolve the key itself).
+        var known = context.Features.Get<Sentinel.Grains.ServiceApps.ServiceKeyIdentity>()?.ServiceName;
+        return new ServiceCredentials(known is null ? Sentinel.Grains.ServiceApps.ServiceKeys.Hash(key) : "", bearer.Subject, bearer.Jti, bearer.IssuedAt,
+            bearer.WorkspaceId, bearer.Role, bearer.Service, known, bearer.SessionId, bearer.MintedUnder);
     }
+
+    /// <summary>
+    /// The caller for the workspace grain's direct check when every refusal but revocation is already settled here, in
+    /// the contract's order: the key is valid (this replica's verdict names its service), an authz token's <c>svc</c> is
+    /// that service, every service the request names is that service, and the request's workspace is the token's. Then
+    /// the only refusals left are revoked and deactivated, which the workspace grain asks of the session grain in the
+    /// same call, so a check is one edge-to-silo call with no gateway hop. Otherwise null: the gateway decides.
+    /// </summary>
+    public static CheckCaller? Direct(ServiceCredentials credentials, IReadOnlyList<AclCheck> checks)
+    {
+        if (!Settled(credentials, null) || checks.Count == 0) return null;
+        foreach (var check in checks)
+        {
+            if (!string.Equals(check.Resource.ServiceName, credentials.KnownService, StringComparison.Ordinal)) return null;
+        }
+        return Caller(credentials);
+    }
+
+    /// <summary><see cref="Direct(ServiceCredentials, IReadOnlyList{AclCheck})"/> for one service and a requested workspace.</summary>
+    public static CheckCaller? Direct(ServiceCredentials credentials, string serviceName, Guid workspaceId) =>
+        Settled(credentials, workspaceId) && string.Equals(serviceName, credentials.KnownService, StringComparison.Ordinal) ? Caller(credentials) : null;
+
+    private static bool Settled(ServiceCredentials c, Guid? workspaceId) =>
+        c.KnownService is { } service
+        && (c.AuthzService is null || string.Equals(c.AuthzService, service, StringComparison.Ordinal))
+        && (workspaceId is null || workspaceId == c.WorkspaceId);
+
+    private static CheckCaller Caller(ServiceCredentials c) =>
+        new(c.UserId, c.TokenRole, new Sentinel.Grains.Sessions.TokenRef(c.Jti, c.IssuedAt, c.SessionId, c.MintedUnder));
 
     /// <summary>The same status, detail and code the ordinary path gives for each refusal.</summary>
     public static IResult Refusal(ServiceCallRefusal refusal, string? detail, string crossWorkspaceDetail) => refusal switch

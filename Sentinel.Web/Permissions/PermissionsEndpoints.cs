@@ -94,6 +94,14 @@ public static class PermissionsEndpoints
         var (v, checks) = ValidateChecks(body);
         if (!v.Failed && await ServiceFastPath.TryCredentialsAsync(context, tokens) is { } credentials)
         {
+            if (ServiceFastPath.Direct(credentials, checks) is { } direct)
+            {
+                // One edge-to-silo call: the workspace grain answers and asks revocation itself (no gateway hop).
+                var items = checks.ToArray();
+                var answered = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(credentials.WorkspaceId)
+                    .CheckPermissionsForTokenAsync(direct, items, ct), context.RequestAborted);
+                return answered.Refusal is { } refused ? ServiceFastPath.Refusal(refused, answered.Detail, "") : Results.Json(CheckResponse.From(checks, answered.Value!));
+            }
             var answer = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0).CheckPermissionsAsync(credentials, checks, ct), context.RequestAborted);
             return answer.Refusal is { } refusal ? ServiceFastPath.Refusal(refusal, answer.Detail, "") : Results.Json(CheckResponse.From(checks, answer.Value!));
         }

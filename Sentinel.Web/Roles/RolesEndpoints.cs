@@ -64,8 +64,11 @@ public static class RolesEndpoints
         var workspaceId = v.Uuid(Body("workspace_id"), body.WorkspaceId);
         if (!v.Failed && await ServiceFastPath.TryCredentialsAsync(context, tokens) is { } credentials)
         {
-            var answer = await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0)
-                .CheckActionAsync(credentials, workspaceId, body.ServiceName!, body.Action!, ct), context.RequestAborted);
+            var answer = ServiceFastPath.Direct(credentials, body.ServiceName!, workspaceId) is { } direct
+                ? await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(workspaceId)
+                    .CheckActionForTokenAsync(direct, body.ServiceName!, body.Action!, ct), context.RequestAborted)
+                : await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0)
+                    .CheckActionAsync(credentials, workspaceId, body.ServiceName!, body.Action!, ct), context.RequestAborted);
             return answer.Refusal is { } refusal
                 ? ServiceFastPath.Refusal(refusal, answer.Detail, "Cross-workspace check not allowed")
                 : Results.Json(new CheckActionResponse(answer.Value!.Allowed, answer.Value.Roles));
