@@ -52,6 +52,9 @@ public sealed class RateLimitGate
     /// <summary>Grain calls made for leases on this replica (tests).</summary>
     internal long LeaseCalls => leases.Calls;
 
+    /// <summary>Decisions this replica sent to a shard in a batch of more than one (tests).</summary>
+    internal long CoalescedDecisions => shards.Coalesced;
+
     /// <summary>Paths never limited (§8.5), whatever their endpoint says.</summary>
     public static bool IsExemptPath(PathString path) =>
         path.Equals("/health", StringComparison.OrdinalIgnoreCase)
@@ -99,7 +102,7 @@ public sealed class RateLimitGate
             // principals (addresses) are coalesced with this replica's concurrent decisions for the same shard; user and
             // family grains, which chain, get a call of their own.
             if (EdgeLeases.Applies(plan)) decision = await leases.DecideAsync(plan);
-            else if (plan.AlsoKey is null && RateLimitKeys.IsShard(plan.GrainKey)) decision = await shards.DecideAsync(plan.GrainKey, plan.Request);
+            else if (options.Coalesce && plan.AlsoKey is null && RateLimitKeys.IsShard(plan.GrainKey)) decision = await shards.DecideAsync(plan.GrainKey, plan.Request);
             else decision = await calls.RunIdempotentAsync(
                 (grains, ct) => grains.GetGrain<IRateLimitGrain>(plan.GrainKey).CheckAsync(plan.Request, ct), context.RequestAborted);
         }

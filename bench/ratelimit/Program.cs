@@ -13,6 +13,12 @@ return await Bench.RunAsync(options);
 
 internal sealed record BenchOptions(string[] Paths, int Rounds, TimeSpan Duration, TimeSpan Warmup, int Connections, int HotConnections, int Clients)
 {
+    /// <summary>
+    /// <c>--compare-single-calls</c>: also run (d), the grain limiter with <c>RATE_LIMIT_COALESCE=false</c> (one grain call
+    /// per decision), in the throughput phase, to measure what coalescing saves.
+    /// </summary>
+    public bool CompareSingleCalls { get; set; }
+
     /// <summary><c>--b-env KEY=VALUE</c> (repeatable): extra settings for variant (b), e.g. other tier rates.</summary>
     public Dictionary<string, string> BEnvironment { get; } = [];
 
@@ -86,6 +92,8 @@ internal static class Bench
                     ["ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"] = "Sentinel.Bench.RateLimit",
                 }),
             ];
+            if (o.CompareSingleCalls)
+                variants = [.. variants, new("d", "grain limiter, one grain call per decision (RATE_LIMIT_COALESCE=false)", new Dictionary<string, string>(o.BEnvironment) { ["RATE_LIMIT_COALESCE"] = "false" })];
             var endpoints = new Dictionary<string, (IPEndPoint Api, Process Process)>();
             foreach (var v in variants)
             {
@@ -148,7 +156,7 @@ internal static class Bench
         for (var round = 0; round < o.Rounds; round++)
         {
             // Rotate the order so no variant always runs first or last.
-            foreach (var v in variants.Skip(round % 3).Concat(variants.Take(round % 3)))
+            foreach (var v in variants.Skip(round % variants.Length).Concat(variants.Take(round % variants.Length)))
             {
                 var (api, web) = endpoints[v.Name];
                 var cpuWeb = CpuTicks(web);
@@ -190,14 +198,19 @@ internal static class Bench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"hot key (b): p99 of other clients {withHot:F2} ms with {o.HotConnections} flooding connections vs {withoutHot:F2} ms with none = {withHot / withoutHot:F2}x (goal <= 2x); statuses with the flood: {string.Join(" ", Statuses(hot))}"));
         double P99(string name) => Median(results[name].Select(x => x.Load.P99Ms));
+        var single = results.ContainsKey("d")
+            ? string.Create(CultureInfo.InvariantCulture, $" single_calls_cpu_us_per_req_d={Median(results["d"].Select(x => x.WebUs + x.SiloUs)):F1} single_calls_rps={Median(results["d"].Select(x => x.Load.RequestsPerSecond)):F0}")
+            : "";
         // CPU per decision: web + silo process CPU over the run divided by requests; the limiter's own share is b − a
         // (c − a for the Redis design; redis-server's own CPU is not counted, it is shared with other users of the box).
         double Cpu(string name) => Median(results[name].Select(x => x.WebUs + x.SiloUs));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CPU us/request (web + silo): a {Cpu("a"):F1}  b {Cpu("b"):F1}  c {Cpu("c"):F1};  per decision: grain limiter {Cpu("b") - Cpu("a"):F1} us, Redis Lua {Cpu("c") - Cpu("a"):F1} us (+ redis-server)"));
+        if (results.ContainsKey("d"))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(d) one call per decision: {Cpu("d"):F1} us/request, {Cpu("d") - Cpu("a"):F1} us per decision; coalescing saves {Cpu("d") - Cpu("b"):F1} us per decision; b/d req/s {Rps("b") / Rps("d"):F2}"));
         // One machine-readable line for bench/run-all.sh (RESULTS.md).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESULT bench=ratelimit path={path} limiter_rps={Rps("b"):F0} no_limiter_rps={Rps("a"):F0} redis_lua_rps={Rps("c"):F0} ratio_no_limiter={Rps("b") / Rps("a"):F2} ratio_redis_lua={Rps("b") / Rps("c"):F2} limiter_p99_ms={P99("b"):F2} no_limiter_p99_ms={P99("a"):F2} redis_lua_p99_ms={P99("c"):F2} hot_p99_factor={withHot / withoutHot:F2} cpu_us_per_req_a={Cpu("a"):F1} cpu_us_per_req_b={Cpu("b"):F1} cpu_us_per_req_c={Cpu("c"):F1} limiter_cpu_us_per_decision={Cpu("b") - Cpu("a"):F1} redis_lua_cpu_us_per_decision={Cpu("c") - Cpu("a"):F1} throughput_429_b={Refused("b")} throughput_429_c={Refused("c")} rounds={o.Rounds} seconds={o.Duration.TotalSeconds:F0} connections={o.Connections}"));
+            $"RESULT bench=ratelimit path={path} limiter_rps={Rps("b"):F0} no_limiter_rps={Rps("a"):F0} redis_lua_rps={Rps("c"):F0} ratio_no_limiter={Rps("b") / Rps("a"):F2} ratio_redis_lua={Rps("b") / Rps("c"):F2} limiter_p99_ms={P99("b"):F2} no_limiter_p99_ms={P99("a"):F2} redis_lua_p99_ms={P99("c"):F2} hot_p99_factor={withHot / withoutHot:F2} cpu_us_per_req_a={Cpu("a"):F1} cpu_us_per_req_b={Cpu("b"):F1} cpu_us_per_req_c={Cpu("c"):F1} limiter_cpu_us_per_decision={Cpu("b") - Cpu("a"):F1} redis_lua_cpu_us_per_decision={Cpu("c") - Cpu("a"):F1} throughput_429_b={Refused("b")} throughput_429_c={Refused("c")}{single} rounds={o.Rounds} seconds={o.Duration.TotalSeconds:F0} connections={o.Connections}"));
     }
 
     private static IEnumerable<string> Statuses(IEnumerable<LoadResult> loads) =>
