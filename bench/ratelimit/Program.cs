@@ -36,6 +36,7 @@ internal sealed record BenchOptions(string[] Paths, int Rounds, TimeSpan Duratio
             TimeSpan.FromSeconds(1), Math.Clamp(Int("connections", 16), 1, 256), Math.Clamp(Int("hot", 2), 0, 64), Math.Clamp(Int("clients", 50_000), 1, 1 << 24));
         for (var i = 0; i < args.Length - 1; i++)
             if (args[i] == "--b-env" && args[i + 1].Split('=', 2) is [var key, var value]) options.BEnvironment[key] = value;
+        options.CompareSingleCalls = args.Contains("--compare-single-calls");
         return options;
     }
 }
