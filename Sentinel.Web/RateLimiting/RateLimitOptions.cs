@@ -17,9 +17,11 @@ public sealed class RateLimitOptions
 
     /// <summary>
     /// <c>RATE_LIMIT_COALESCE</c>: whether this replica's concurrent decisions for one shard go in one grain call
-    /// (<see cref="ShardCoalescer"/>). Default: true. <c>false</c> makes one call per decision (for comparison).
+    /// (<see cref="ShardCoalescer"/>). Default: false: measured with <c>bench/ratelimit --compare-single-calls</c>, the
+    /// coalesced path cost more CPU per decision than one call per decision at the bench's 16 connections (batches are
+    /// rare there, and the lane adds hops); kept behind this switch for deployments with many concurrent callers.
     /// </summary>
-    public bool Coalesce { get; set; } = true;
+    public bool Coalesce { get; set; }
 
     /// <summary><c>DEBUG</c>, copied from the web settings for validation.</summary>
     public bool Debug { get; set; }
