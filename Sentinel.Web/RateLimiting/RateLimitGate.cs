@@ -98,9 +98,9 @@ public sealed class RateLimitGate
         RateLimitDecision decision;
         try
         {
-            // Leased tiers (service: 6000/minute) spend a slice held here, with a shard call per slice; other shard
-            // principals (addresses) are coalesced with this replica's concurrent decisions for the same shard; user and
-            // family grains, which chain, get a call of their own.
+            // Leased tiers (service: 6000/minute) spend a slice held here, with a shard call per slice. With
+            // RATE_LIMIT_COALESCE=true (off by default: it measured costlier), other shard principals (addresses) go in one
+            // call with this replica's concurrent decisions for the same shard. Everything else: one call per decision.
             if (EdgeLeases.Applies(plan)) decision = await leases.DecideAsync(plan);
             else if (options.Coalesce && plan.AlsoKey is null && RateLimitKeys.IsShard(plan.GrainKey)) decision = await shards.DecideAsync(plan.GrainKey, plan.Request);
             else decision = await calls.RunIdempotentAsync(
