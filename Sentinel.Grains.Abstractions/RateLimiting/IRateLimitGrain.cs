@@ -24,7 +24,31 @@ public interface IRateLimitGrain : IGrainWithStringKey
 {
     /// <summary>Decides one request against every bucket of <paramref name="request"/>, and commits it when all conform.</summary>
     Task<RateLimitDecision> CheckAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Decides several requests of one replica in one call, in order, each exactly as <see cref="CheckAsync"/> would (a
+    /// shard only; requests that chain are refused). The edge coalesces concurrent decisions for one shard into this call.
+    /// </summary>
+    Task<RateLimitDecision[]> CheckManyAsync(RateLimitRequest[] requests, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Grants the edge a slice of a leased bucket (<see cref="RateLimitRule.IsLeased"/>) of <paramref name="principal"/>
+    /// (a shard only): up to <see cref="RateLimitRule.LeaseSlice"/> permits, all counted now, the first for the request
+    /// that asked; the rest may be spent by that replica for <see cref="RateLimitRule.LeaseLifetimeTicks"/>. Permits of
+    /// leases still alive never exceed <see cref="RateLimitRule.LeaseCap"/> across replicas.
+    /// </summary>
+    Task<RateLimitLease> LeaseAsync(string principal, RateLimitBucket bucket, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A slice of a leased bucket.</summary>
+/// <param name="Granted">Permits granted, the asking request's included; 0 when refused.</param>
+/// <param name="State">The bucket after the grant (<c>Remaining</c> excludes the slice).</param>
+/// <param name="RetryAfter">When refused, until a request would be admitted; else zero.</param>
+[GenerateSerializer, Immutable, Alias("sentinel.RateLimitLease")]
+public sealed record RateLimitLease(
+    [property: Id(0)] int Granted,
+    [property: Id(1)] RateLimitBucketState State,
+    [property: Id(2)] TimeSpan RetryAfter);
 
 /// <summary>One bucket of a principal: a tier, qualified when the tier is per route or per service.</summary>
 /// <param name="Name">Unique within the principal, e.g. <c>aggregate</c> or <c>default:/users/me</c>. Stored as a JSON key.</param>

@@ -57,6 +57,31 @@ public sealed record RateLimitRule(
     /// <see cref="SubWindows"/> sub-windows before the current one always reach back a whole period.</summary>
     public long SubWindowTicks => (Period.Ticks + SubWindows - 1) / SubWindows;
 
+    /// <summary>Tiers of at least this many per period are decided with leases at the edge (§8.5 allows it from 1,000).</summary>
+    public const int LeaseThreshold = 1_000;
+
+    /// <summary>
+    /// Whether the edge may hold a slice of this tier (<see cref="IRateLimitGrain.LeaseAsync"/>): N ≥ 1,000. The bound is
+    /// then N + N/10 over any window of one period, across all replicas (see <see cref="LeaseCap"/>).
+    /// </summary>
+    public bool IsLeased => Permits >= LeaseThreshold;
+
+    /// <summary>The most one lease grants: N/100 (60 for 6000/minute), the request that asked included.</summary>
+    public int LeaseSlice => Math.Max(1, Permits / 100);
+
+    /// <summary>
+    /// The most permits held by leases that are still alive, summed over every replica: N/10. Permits granted before a
+    /// window and spent in it are such permits, so a window admits at most N (grants inside it, counted by the sliding
+    /// window) + N/10 (leases alive at its start).
+    /// </summary>
+    public int LeaseCap => Math.Max(1, Permits / 10);
+
+    /// <summary>
+    /// How long a lease may be spent after it was asked for: one sub-window, at most 2 s. The edge measures it from
+    /// before its call and the shard from the grant, which comes later, so the edge always stops first.
+    /// </summary>
+    public long LeaseLifetimeTicks => Math.Min(SubWindowTicks, 2 * TimeSpan.TicksPerSecond);
+
     /// <summary>Parses <c>N/second|minute|hour</c> (case-insensitive, spaces around the parts allowed).</summary>
     public static bool TryParse(string? text, out RateLimitRule? rule)
     {

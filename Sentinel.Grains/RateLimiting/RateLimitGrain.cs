@@ -67,48 +67,106 @@ internal sealed partial class RateLimitGrain(
 
         var now = time.GetUtcNow().UtcTicks;
         var own = request.Buckets;
-        // In a shard, the buckets are the named principal's; in a principal's own grain, its own (Key null or itself).
+        var principal = PrincipalOf(request, self);
+        if (request.AlsoKey is null || request.AlsoBuckets is not { Count: > 0 } alsoBuckets) return Decide(principal, own, now);
+
+        // Shards never chain (only user and family grains do, and only to IP principals), so calls can't form a cycle.
+        if (isShard) throw new ArgumentException("A rate-limit shard does not chain.", nameof(request));
+        var alsoKey = request.AlsoKey;
+        var states = new List<RateLimitBucketState>(own.Count + alsoBuckets.Count);
+        if (Refusal(principal, own, now, states) is { } refused) return refused;
+        var alsoGrain = RateLimitKeys.GrainFor(alsoKey);
+        if (alsoGrain == self) throw new ArgumentException("A rate-limit request can't chain to its own grain.", nameof(request));
+        var other = await GrainFactory.GetGrain<IRateLimitGrain>(alsoGrain)
+            .CheckAsync(new RateLimitRequest(alsoBuckets, Key: alsoGrain == alsoKey ? null : alsoKey), cancellationToken);
+        if (other is RateLimitDecision.Limited limited)
+        {
+            foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(principal, bucket, now), now));
+            states.AddRange(limited.Buckets);
+            return new RateLimitDecision.Limited(limited.RetryAfter, states);
+        }
+        Commit(principal, own, now, states);
+        states.AddRange(other.Buckets);
+        return new RateLimitDecision.Allowed(states);
+    }
+
+    public Task<RateLimitDecision[]> CheckManyAsync(RateLimitRequest[] requests, CancellationToken cancellationToken)
+    {
+        // One replica's concurrent decisions for this shard, decided in the order they arrived at the replica: each as if
+        // it had come alone, so exactness across replicas is that of single calls (one activation decides the principal).
+        if (!isShard) throw new ArgumentException("Only a rate-limit shard decides several requests in one call.", nameof(requests));
+        var self = this.GetPrimaryKeyString();
+        var now = time.GetUtcNow().UtcTicks;
+        var decisions = new RateLimitDecision[requests.Length];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var request = requests[i];
+            if (request.AlsoKey is not null && request.AlsoBuckets is { Count: > 0 }) throw new ArgumentException("A rate-limit shard does not chain.", nameof(requests));
+            decisions[i] = Decide(PrincipalOf(request, self), request.Buckets, now);
+        }
+        return Task.FromResult(decisions);
+    }
+
+    public Task<RateLimitLease> LeaseAsync(string principal, RateLimitBucket bucket, CancellationToken cancellationToken)
+    {
+        if (!isShard || !RateLimitKeys.IsSharded(principal) || RateLimitKeys.GrainFor(principal) != this.GetPrimaryKeyString())
+            throw new ArgumentException("A lease is granted by the principal's shard only.", nameof(principal));
+        if (!bucket.Rule.IsLeased) throw new ArgumentException($"Tiers under {RateLimitRule.LeaseThreshold} per period are decided exactly, not leased.", nameof(bucket));
+        var now = time.GetUtcNow().UtcTicks;
+        var name = Intern(bucket.Name);
+        var window = Current(principal, bucket, now);
+        if (window is null) windows[(principal, name)] = window = new SlidingWindow(bucket.Rule.SubWindowTicks, bucket.Rule.Permits, now);
+        if (!leases.TryGetValue((principal, name), out var ledger)) leases[(principal, name)] = ledger = new LeaseLedger();
+        var (granted, wait) = ledger.Grant(window, bucket.Rule, now);
+        if (granted > 0)
+        {
+            if (window.HoldsMoreThan(settings.PersistThreshold)) changedSinceWrite = true;
+            EnsureFlushTimer();
+        }
+        return Task.FromResult(new RateLimitLease(granted, StateOf(bucket.Rule, window, now), TimeSpan.FromTicks(wait)));
+    }
+
+    /// <summary>In a shard, the buckets are the named principal's; in a principal's own grain, its own (Key null or itself).</summary>
+    private string PrincipalOf(RateLimitRequest request, string self)
+    {
         var principal = request.Key is { } key && key != self ? key : "";
         if (isShard && principal.Length == 0) throw new ArgumentException("A request to a rate-limit shard must name its principal.", nameof(request));
-        var states = new List<RateLimitBucketState>(own.Count + (request.AlsoBuckets?.Count ?? 0));
+        return principal;
+    }
+
+    /// <summary>Decides a request that does not chain: refused when a bucket would not conform, else counted in each.</summary>
+    private RateLimitDecision Decide(string principal, IReadOnlyList<RateLimitBucket> own, long now)
+    {
+        var states = new List<RateLimitBucketState>(own.Count);
+        if (Refusal(principal, own, now, states) is { } refused) return refused;
+        Commit(principal, own, now, states);
+        return new RateLimitDecision.Allowed(states);
+    }
+
+    /// <summary>The refusal when a bucket does not conform now (its state added to <paramref name="states"/>), else null.</summary>
+    private RateLimitDecision.Limited? Refusal(string principal, IReadOnlyList<RateLimitBucket> own, long now, List<RateLimitBucketState> states)
+    {
         long wait = 0;
         foreach (var bucket in own)
         {
             if (Current(principal, bucket, now) is { } window) wait = Math.Max(wait, window.Wait(bucket.Rule.Permits, now));
         }
-        if (wait > 0)
-        {
-            foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(principal, bucket, now), now));
-            return new RateLimitDecision.Limited(TimeSpan.FromTicks(wait), states);
-        }
+        if (wait <= 0) return null;
+        foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(principal, bucket, now), now));
+        return new RateLimitDecision.Limited(TimeSpan.FromTicks(wait), states);
+    }
 
-        IReadOnlyList<RateLimitBucketState> chained = [];
-        if (request.AlsoKey is { } alsoKey && request.AlsoBuckets is { Count: > 0 } alsoBuckets)
-        {
-            // Shards never chain (only user and family grains do, and only to IP principals), so calls can't form a cycle.
-            if (isShard) throw new ArgumentException("A rate-limit shard does not chain.", nameof(request));
-            var alsoGrain = RateLimitKeys.GrainFor(alsoKey);
-            if (alsoGrain == self) throw new ArgumentException("A rate-limit request can't chain to its own grain.", nameof(request));
-            var other = await GrainFactory.GetGrain<IRateLimitGrain>(alsoGrain)
-                .CheckAsync(new RateLimitRequest(alsoBuckets, Key: alsoGrain == alsoKey ? null : alsoKey), cancellationToken);
-            if (other is RateLimitDecision.Limited limited)
-            {
-                foreach (var bucket in own) states.Add(StateOf(bucket.Rule, Current(principal, bucket, now), now));
-                states.AddRange(limited.Buckets);
-                return new RateLimitDecision.Limited(limited.RetryAfter, states);
-            }
-            chained = other.Buckets;
-        }
-
+    /// <summary>Counts the request in each of its buckets.</summary>
+    private void Commit(string principal, IReadOnlyList<RateLimitBucket> own, long now, List<RateLimitBucketState> states)
+    {
         foreach (var bucket in own)
         {
             var window = Current(principal, bucket, now);
-            if (window is null) windows[(principal, bucket.Name)] = window = new SlidingWindow(bucket.Rule.SubWindowTicks, bucket.Rule.Permits, now);
+            if (window is null) windows[(principal, Intern(bucket.Name))] = window = new SlidingWindow(bucket.Rule.SubWindowTicks, bucket.Rule.Permits, now);
             window.Add();
             if (window.HoldsMoreThan(settings.PersistThreshold)) changedSinceWrite = true;
             states.Add(StateOf(bucket.Rule, window, now));
         }
-        states.AddRange(chained);
         // A shard keeps its timer while it holds any window: the timer's sweep drops the windows that emptied.
         if (changedSinceWrite || isShard) EnsureFlushTimer();
         // Over the cap, drop the full buckets; at most once per second, so a grain over the cap with nothing full to drop
@@ -118,8 +176,27 @@ internal sealed partial class RateLimitGrain(
             lastSweep = now;
             DropFullBuckets(now);
         }
-        return new RateLimitDecision.Allowed(states);
     }
+
+    /// <summary>
+    /// One string per bucket name in this grain: each request brings its own copy (deserialized), and a bucket would
+    /// otherwise keep the copy of the request that created it (<c>default:/users/me</c>: 56 bytes per bucket). Names are
+    /// route templates and tier names, a fixed set, plus route values of the auth tier; past <see cref="MaxInterned"/>
+    /// names the table stops growing and buckets keep their own copy.
+    /// </summary>
+    private string Intern(string name)
+    {
+        if (names.TryGetValue(name, out var known)) return known;
+        if (names.Count < MaxInterned) names[name] = name;
+        return name;
+    }
+
+    private const int MaxInterned = 4096;
+
+    private readonly Dictionary<string, string> names = new(StringComparer.Ordinal);
+
+    /// <summary>Leases alive per leased bucket (service tiers: few principals); dropped with the bucket's window.</summary>
+    private readonly Dictionary<(string Principal, string Bucket), LeaseLedger> leases = [];
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -149,6 +226,7 @@ internal sealed partial class RateLimitGrain(
         if (window.Width != bucket.Rule.SubWindowTicks)
         {
             windows.Remove((principal, bucket.Name));
+            leases.Remove((principal, bucket.Name));
             return null;
         }
         window.Permits = bucket.Rule.Permits;
@@ -179,7 +257,9 @@ internal sealed partial class RateLimitGrain(
         foreach (var (name, window) in windows)
         {
             window.Advance(now);
-            if (window.Total == 0) windows.Remove(name);
+            if (window.Total != 0) continue;
+            windows.Remove(name);
+            leases.Remove(name);
         }
     }
 

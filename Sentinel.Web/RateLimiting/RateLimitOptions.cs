@@ -15,6 +15,14 @@ public sealed class RateLimitOptions
     /// </summary>
     public bool FailOpen { get; set; } = true;
 
+    /// <summary>
+    /// <c>RATE_LIMIT_COALESCE</c>: whether this replica's concurrent decisions for one shard go in one grain call
+    /// (<see cref="ShardCoalescer"/>). Default: false: measured with <c>bench/ratelimit --compare-single-calls</c>, the
+    /// coalesced path cost more CPU per decision than one call per decision at the bench's 16 connections (batches are
+    /// rare there, and the lane adds hops); kept behind this switch for deployments with many concurrent callers.
+    /// </summary>
+    public bool Coalesce { get; set; }
+
     /// <summary><c>DEBUG</c>, copied from the web settings for validation.</summary>
     public bool Debug { get; set; }
 
@@ -36,6 +44,7 @@ public sealed class RateLimitOptions
         o.Debug = debug;
         o.Enabled = Bool(c, "RATE_LIMIT_ENABLED", o.Enabled, o.BindingErrors);
         o.FailOpen = Bool(c, "RATE_LIMIT_FAIL_OPEN", o.FailOpen, o.BindingErrors);
+        o.Coalesce = Bool(c, "RATE_LIMIT_COALESCE", o.Coalesce, o.BindingErrors);
         // The client's address (BEHIND_PROXY, TRUSTED_PROXY_COUNT) is bound once, by Forwarding.ForwardingOptions.
 
         foreach (var tier in RateLimitTiers.All)

@@ -7,7 +7,8 @@ using System.Text;
 namespace Sentinel.Bench.RateLimit;
 
 /// <summary>Results of one measured run.</summary>
-public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, double OtherP99Ms, IReadOnlyDictionary<int, long> Statuses);
+/// <param name="TotalRequests">Every response received, warm-up included: the divisor of process CPU measured around the run.</param>
+public sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, double OtherP99Ms, IReadOnlyDictionary<int, long> Statuses, long TotalRequests);
 
 /// <summary>
 /// A small closed-loop HTTP/1.1 keep-alive driver on raw sockets (loopback only): cheap per request, so the two cores go to
@@ -31,7 +32,7 @@ public static class LoadDriver
         var all = done.SelectMany(w => w.Latencies).Order().ToArray();
         var others = done.Where(w => !w.Hot).SelectMany(w => w.Latencies).Order().ToArray();
         var statuses = done.SelectMany(w => w.Statuses).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
-        return new LoadResult(all.Length / duration.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99), Percentile(others, 0.99), statuses);
+        return new LoadResult(all.Length / duration.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99), Percentile(others, 0.99), statuses, Math.Max(1, done.Sum(w => w.Responses)));
     }
 
     private static double Percentile(long[] sorted, double p) =>
@@ -42,6 +43,7 @@ public static class LoadDriver
         public bool Hot { get; } = hot;
         public List<long> Latencies { get; } = new(100_000);
         public Dictionary<int, long> Statuses { get; } = [];
+        public long Responses { get; private set; }
 
         private readonly byte[] buffer = new byte[16 * 1024];
         private int filled;
@@ -63,6 +65,7 @@ public static class LoadDriver
                 await socket.SendAsync(request.AsMemory(0, length), ct);
                 var status = await ReadResponseAsync(socket, ct);
                 var took = Stopwatch.GetTimestamp() - sent;
+                Responses++;
                 if (sent < start) continue;
                 Latencies.Add(took);
                 Statuses[status] = Statuses.GetValueOrDefault(status) + 1;

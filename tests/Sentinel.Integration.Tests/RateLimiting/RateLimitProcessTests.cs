@@ -77,6 +77,52 @@ public sealed class RateLimitProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task two_web_processes_leasing_the_service_tier_admit_at_most_n_plus_n_over_10_in_total()
+    {
+        // 1000/hour is leased (N ≥ 1,000): each replica spends slices of 10 held in its own memory, refilled from the one
+        // shard. The bound: at most N + N/10 in any window of one period across replicas (the test takes seconds, the
+        // window is an hour), and from idle at most one unspent slice per replica refused early.
+        await TestDatabase.EnsureMigratedAsync();
+        await using var cluster = new ClusterHarness("rl-lease");
+        cluster.StartSilo("silo-1");
+        var tiers = new Dictionary<string, string> { ["BEHIND_PROXY"] = "true", ["RATE_LIMIT_SERVICE"] = "1000/hour" };
+        var (_, api1) = cluster.StartWeb("web-1", tiers);
+        var (_, api2) = cluster.StartWeb("web-2", tiers);
+        using var http1 = new HttpClient { BaseAddress = api1, Timeout = TimeSpan.FromSeconds(30) };
+        using var http2 = new HttpClient { BaseAddress = api2, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitReadyAsync(cluster, http1);
+        await WaitReadyAsync(cluster, http2);
+        await using var orleans = await OrleansTestClient.ConnectAsync(cluster.ClusterId, TimeSpan.FromSeconds(60));
+        var service = $"svc-{Guid.NewGuid():N}"[..16];
+        var app = await orleans.Client.GetGrain<Sentinel.Grains.ServiceApps.IServiceAppGrain>(Guid.NewGuid()).CreateAsync("Lease", service, [], [], null);
+        Assert.True(app.IsOk, app.Error.ToString());
+        var key = app.Value!.ApiKey;
+
+        async Task<HttpStatusCode> ServiceCallAsync(HttpClient http, int i)
+        {
+            using var request = Get("/scanner/lease-" + i, NewClient().Address);
+            request.Headers.Add("X-Service-Key", key);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        // 16 callers, alternating replicas, 1500 calls: half again the limit.
+        var next = -1;
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < 1500;)
+                statuses.Add(await ServiceCallAsync(worker % 2 == 0 ? http1 : http2, i));
+        }));
+        var admitted = statuses.Count(s => s == HttpStatusCode.NotFound);
+        var limited = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
+        output.WriteLine($"admitted {admitted}, limited {limited} of 1500 over {watch.Elapsed.TotalSeconds:F1}s through two web processes leasing 1000/hour");
+        Assert.Equal(1500, admitted + limited);
+        Assert.InRange(admitted, 1000 - 2 * 10, 1000 + 1000 / 10);
+    }
+
+    [Fact]
     public async Task limits_survive_a_silo_restart_within_the_write_behind_bound()
     {
         await using var cluster = new ClusterHarness("rl-restart");
