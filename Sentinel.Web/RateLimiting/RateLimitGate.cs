@@ -113,7 +113,7 @@ public sealed class RateLimitGate
             if (plan.HasAuthTier || !options.FailOpen)
             {
                 Log.FailedClosed(logger, reason, plan.Tiers[^1].Name(), plan.Route);
-                headers.RetryAfter = ApiErrors.ClusterRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                ApiErrors.SetClusterRetryAfter(context.Response);
                 return RateLimitVerdict.Unavailable.Instance;
             }
             WarnFailOpen(reason);

@@ -38,7 +38,7 @@ public abstract record RateLimitVerdict
     public IResult? Rejection() => this switch
     {
         Limited => Results.Json(TooManyRequests, statusCode: StatusCodes.Status429TooManyRequests),
-        Unavailable => ApiErrors.Result(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable", ErrorCodes.ClusterUnavailable),
+        Unavailable => ApiErrors.ClusterUnavailable(),
         _ => null,
     };
 }
