@@ -136,11 +136,16 @@ async Task<long> RefreshWorkerAsync(int worker, CancellationToken stop)
     return done;
 }
 
+// The in-process signing workers never await, so they hold every thread-pool thread; the token's CancelAfter timer
+// needs one of those threads to fire, and the pool adds threads slowly while the CPU is saturated (one run's 5 s phase
+// lasted 376 s). They read the phase's end from the clock as well.
+long phaseEndsAt = long.MaxValue;
+
 async Task<long> SignWorkerAsync(int worker, CancellationToken stop)
 {
     await Task.Yield();
     long done = 0;
-    while (!stop.IsCancellationRequested)
+    while (!stop.IsCancellationRequested && Environment.TickCount64 < phaseEndsAt)
     {
         _ = SignPair();
         done++;
@@ -152,7 +157,7 @@ async Task<long> SignOneWorkerAsync(int worker, CancellationToken stop)
 {
     await Task.Yield();
     long done = 0;
-    while (!stop.IsCancellationRequested)
+    while (!stop.IsCancellationRequested && Environment.TickCount64 < phaseEndsAt)
     {
         _ = SignOne();
         done++;
@@ -210,6 +215,7 @@ async Task<Phase> MeasureAsync(string name, Func<int, CancellationToken, Task<lo
     var watch = Stopwatch.StartNew();
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
     stop.CancelAfter(TimeSpan.FromSeconds(options.Seconds));
+    phaseEndsAt = Environment.TickCount64 + options.Seconds * 1000L;
     var counts = await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(w => worker(w, stop.Token)));
     var elapsed = watch.Elapsed;
     // A phase cut short by the hard limit measured nothing: fail loudly rather than print a zero as a figure.
