@@ -1,4 +1,5 @@
 using Npgsql;
+using Sentinel.Grains.Cors;
 using Sentinel.Grains.Data;
 using Sentinel.Grains.ServiceApps;
 
@@ -65,10 +66,7 @@ internal sealed class AuthorizationLookupStore(NpgsqlDataSource database)
     }
 
     /// <summary>scheme://host[:port] of an absolute http(s) URL, lower-cased as browsers send it; null otherwise.</summary>
-    internal static string? OriginOf(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-            ? uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant()
-            : null;
+    private static string? OriginOf(string url) => CorsOriginSet.OriginOf(url)?.ToLowerInvariant();
 
     private static ResourceLocation ReadLocation(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetGuid(1), r.GetString(2));
 }

@@ -239,21 +239,21 @@ internal sealed class AuthorizationStore(NpgsqlDataSource database)
         RoleWriteAsync("DELETE FROM role_actions WHERE role_id = @role AND service_action_id = @other", workspaceId, roleId, serviceActionId,
             "role_action_removed", actorId, new { service_action_id = serviceActionId }, cancellationToken);
 
-    public Task AssignUserRoleAsync(Guid workspaceId, Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken) =>
-        RoleWriteAsync("INSERT INTO user_roles (id, user_id, role_id, assigned_by) VALUES (gen_random_uuid(), @other, @role, @actor)", workspaceId, roleId, userId,
-            "role_member_added", actorId, new { user_id = userId }, cancellationToken);
+    /// <summary>Assigns the role to a member (<c>user_roles</c>) or a group (<c>group_roles</c>) of the workspace.</summary>
+    public Task AssignRoleAsync(Guid workspaceId, Guid roleId, GranteeType holder, Guid holderId, Guid? actorId, CancellationToken cancellationToken)
+    {
+        var (table, column, activity) = holder == GranteeType.User ? ("user_roles", "user_id", "role_member_added") : ("group_roles", "group_id", "role_group_added");
+        return RoleWriteAsync($"INSERT INTO {table} (id, {column}, role_id, assigned_by) VALUES (gen_random_uuid(), @other, @role, @actor)", workspaceId, roleId, holderId,
+            activity, actorId, new Dictionary<string, Guid> { [column] = holderId }, cancellationToken);
+    }
 
-    public Task UnassignUserRoleAsync(Guid workspaceId, Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken) =>
-        RoleWriteAsync("DELETE FROM user_roles WHERE role_id = @role AND user_id = @other", workspaceId, roleId, userId,
-            "role_member_removed", actorId, new { user_id = userId }, cancellationToken);
-
-    public Task AssignGroupRoleAsync(Guid workspaceId, Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken) =>
-        RoleWriteAsync("INSERT INTO group_roles (id, group_id, role_id, assigned_by) VALUES (gen_random_uuid(), @other, @role, @actor)", workspaceId, roleId, groupId,
-            "role_group_added", actorId, new { group_id = groupId }, cancellationToken);
-
-    public Task UnassignGroupRoleAsync(Guid workspaceId, Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken) =>
-        RoleWriteAsync("DELETE FROM group_roles WHERE role_id = @role AND group_id = @other", workspaceId, roleId, groupId,
-            "role_group_removed", actorId, new { group_id = groupId }, cancellationToken);
+    /// <summary>Takes the role from a member or a group.</summary>
+    public Task UnassignRoleAsync(Guid workspaceId, Guid roleId, GranteeType holder, Guid holderId, Guid? actorId, CancellationToken cancellationToken)
+    {
+        var (table, column, activity) = holder == GranteeType.User ? ("user_roles", "user_id", "role_member_removed") : ("group_roles", "group_id", "role_group_removed");
+        return RoleWriteAsync($"DELETE FROM {table} WHERE role_id = @role AND {column} = @other", workspaceId, roleId, holderId,
+            activity, actorId, new Dictionary<string, Guid> { [column] = holderId }, cancellationToken);
+    }
 
     // ---- Helpers.
 

@@ -63,7 +63,7 @@ internal sealed partial class WorkspaceGrain
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!members.ContainsKey(userId)) return Deny<Done>(AuthorizationError.UserNotMember);
         if (role.Users.Contains(userId)) return Deny<Done>(AuthorizationError.UserRoleExists);
-        await authorizationStore.AssignUserRoleAsync(Id, roleId, userId, actorId, cancellationToken);
+        await authorizationStore.AssignRoleAsync(Id, roleId, GranteeType.User, userId, actorId, cancellationToken);
         rbac.AssignUser(role, userId);
         return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
@@ -72,7 +72,7 @@ internal sealed partial class WorkspaceGrain
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!role.Users.Contains(userId)) return Deny<Done>(AuthorizationError.UserRoleNotFound);
-        await authorizationStore.UnassignUserRoleAsync(Id, roleId, userId, actorId, cancellationToken);
+        await authorizationStore.UnassignRoleAsync(Id, roleId, GranteeType.User, userId, actorId, cancellationToken);
         rbac.UnassignUser(role, userId);
         return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
@@ -82,7 +82,7 @@ internal sealed partial class WorkspaceGrain
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!groups.ContainsKey(groupId)) return Deny<Done>(AuthorizationError.GroupNotFound);
         if (role.Groups.Contains(groupId)) return Deny<Done>(AuthorizationError.GroupRoleExists);
-        await authorizationStore.AssignGroupRoleAsync(Id, roleId, groupId, actorId, cancellationToken);
+        await authorizationStore.AssignRoleAsync(Id, roleId, GranteeType.Group, groupId, actorId, cancellationToken);
         rbac.AssignGroup(role, groupId);
         return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
@@ -91,7 +91,7 @@ internal sealed partial class WorkspaceGrain
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!role.Groups.Contains(groupId)) return Deny<Done>(AuthorizationError.GroupRoleNotFound);
-        await authorizationStore.UnassignGroupRoleAsync(Id, roleId, groupId, actorId, cancellationToken);
+        await authorizationStore.UnassignRoleAsync(Id, roleId, GranteeType.Group, groupId, actorId, cancellationToken);
         rbac.UnassignGroup(role, groupId);
         return Result<Done, AuthorizationError>.Ok(Done.Value);
     });

@@ -57,7 +57,7 @@ public sealed class AuthorizationLookupStoreTests(DatabaseFixture fixture)
     {
         var (service, client, inactive) = (Origin(), Origin(), Origin());
         await InsertServiceAppAsync(fixture, [service.ToUpperInvariant()]);
-        await fixture.ScalarAsync("INSERT INTO client_apps (id, name, redirect_uris) VALUES (@id, 'c', @uris)", ("id", Guid.NewGuid()), ("uris", new[] { client + "/callback?x=1" }));
+        await fixture.ScalarAsync("INSERT INTO client_apps (id, name, redirect_uris) VALUES (@id, 'c', @uris)", ("id", Guid.NewGuid()), ("uris", new[] { client.ToUpperInvariant() + "/callback?x=1" }));
         await fixture.ScalarAsync("INSERT INTO client_apps (id, name, redirect_uris, is_active) VALUES (@id, 'c', @uris, false)", ("id", Guid.NewGuid()), ("uris", new[] { inactive + "/cb" }));
 
         Assert.True(await store.IsAllowedRedirectOriginAsync(service, default));

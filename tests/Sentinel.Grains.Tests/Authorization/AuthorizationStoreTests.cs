@@ -156,8 +156,8 @@ public sealed class AuthorizationStoreTests(DatabaseFixture fixture)
         await store.CreateRoleAsync(ws, role, "r", null, null, default);
         var service = $"svc-{Guid.NewGuid():N}";
         await store.AddRoleActionsAsync(ws, role, [await InsertServiceActionAsync(service, "read")], null, default);
-        await store.AssignUserRoleAsync(ws, role, user, null, default);
-        await store.AssignGroupRoleAsync(ws, role, group, null, default);
+        await store.AssignRoleAsync(ws, role, GranteeType.User, user, null, default);
+        await store.AssignRoleAsync(ws, role, GranteeType.Group, group, null, default);
 
         var loaded = await store.LoadAsync(ws, default);
 
@@ -168,12 +168,14 @@ public sealed class AuthorizationStoreTests(DatabaseFixture fixture)
         Assert.Equal(["r"], loaded.Roles.Check(user, [], service, "read").Roles);
         Assert.True(loaded.Roles.Check(Guid.NewGuid(), [group], service, "read").Allowed);
 
-        await store.UnassignUserRoleAsync(ws, role, user, null, default);
-        await store.UnassignGroupRoleAsync(ws, role, group, null, default);
+        await store.UnassignRoleAsync(ws, role, GranteeType.User, user, null, default);
+        await store.UnassignRoleAsync(ws, role, GranteeType.Group, group, null, default);
         var reloaded = await store.LoadAsync(ws, default);
         Assert.False(reloaded.Roles.Check(user, [group], service, "read").Allowed);
-        Assert.Equal(["role_member_added", "role_group_added", "role_member_removed", "role_group_removed"],
-            (await fixture.ActivityAsync(role)).Select(r => r.Action).Where(a => a.StartsWith("role_member") || a.StartsWith("role_group")));
+        var holders = (await fixture.ActivityAsync(role)).Where(r => r.Action.StartsWith("role_member") || r.Action.StartsWith("role_group")).ToList();
+        Assert.Equal(["role_member_added", "role_group_added", "role_member_removed", "role_group_removed"], holders.Select(r => r.Action));
+        Assert.Equal(user, holders[0].Detail!.Value.GetProperty("user_id").GetGuid());
+        Assert.Equal(group, holders[3].Detail!.Value.GetProperty("group_id").GetGuid());
     }
 
     [Fact]

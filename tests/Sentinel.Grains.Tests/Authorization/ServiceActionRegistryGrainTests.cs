@@ -6,8 +6,8 @@ using Xunit;
 namespace Sentinel.Grains.Tests.Authorization;
 
 /// <summary>
-/// The service-action registry and the authorization lookups with their real stores: a deletion that cuts across
-/// workspaces is in those workspaces' answers when it returns.
+/// The service-action registry with its real store: a deletion that cuts across workspaces is in those workspaces'
+/// answers when it returns.
 /// </summary>
 [Collection(DatabaseCollection.Name)]
 public sealed class ServiceActionRegistryGrainTests(DatabaseFixture fixture)
@@ -71,22 +71,5 @@ public sealed class ServiceActionRegistryGrainTests(DatabaseFixture fixture)
 
         foreach (var (workspace, resource) in resources)
             Assert.Null(await workspace.GetResourceAsync(resource, default));
-    }
-
-    [Fact]
-    public async Task the_lookup_grain_routes_an_acl_to_its_workspace()
-    {
-        var (workspace, id, owner) = await CreateWorkspaceAsync();
-        var resource = new ResourceRef($"svc-{Guid.NewGuid():N}", "doc", Guid.NewGuid());
-        var permission = (await workspace.RegisterResourceAsync(resource, owner, AclVisibility.Private, null, default)).Value!.Id;
-        var lookup = fixture.Grains.GetGrain<IAuthorizationLookupGrain>(0);
-
-        Assert.Equal(new ResourceLocation(permission, id, resource.ServiceName), await lookup.FindResourceAsync(resource, default));
-        Assert.Equal(id, (await lookup.FindPermissionAsync(permission, default))!.WorkspaceId);
-        Assert.Null(await lookup.FindPermissionAsync(Guid.NewGuid(), default));
-        var origin = $"https://{Guid.NewGuid():N}.lookup.test";
-        var app = await AuthorizationLookupStoreTests.InsertServiceAppAsync(fixture, [origin]);
-        Assert.Equal(app, (await lookup.FindServiceByOriginAsync(origin, default))!.AppId);
-        Assert.True(await lookup.IsAllowedRedirectOriginAsync(origin, default));
     }
 }
