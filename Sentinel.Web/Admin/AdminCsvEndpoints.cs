@@ -110,15 +110,15 @@ public static class AdminCsvEndpoints
             while (true)
             {
                 var page = await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).ExportUsersAsync(after, afterId, ExportPage, ct), context.RequestAborted);
-                foreach (var u in page)
+                foreach (var (u, workspaceCount) in page)
                 {
                     await writer.WriteAsync(string.Join(',', AdminCsv.Id(u.Id), AdminCsv.Text(u.Email), AdminCsv.Text(u.Name), AdminCsv.Bool(u.IsActive),
-                        AdminCsv.Bool(u.IsAdmin), AdminCsv.Time(u.CreatedAt), AdminCsv.Int(u.WorkspaceCount)) + "\r\n");
+                        AdminCsv.Bool(u.IsAdmin), AdminCsv.Time(u.CreatedAt), AdminCsv.Int(workspaceCount)) + "\r\n");
                 }
                 count += page.Count;
                 await writer.FlushAsync(context.RequestAborted);
                 if (page.Count < ExportPage) break;
-                (after, afterId) = (page[^1].CreatedAt, page[^1].Id);
+                (after, afterId) = (page[^1].User.CreatedAt, page[^1].User.Id);
             }
             Log.Exported(logger, "users", admin.Caller.UserId, count);
         }, "text/csv; charset=utf-8", "users.csv");

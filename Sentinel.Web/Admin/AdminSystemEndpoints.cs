@@ -46,7 +46,15 @@ public static class AdminSystemEndpoints
     }
 
     public static async Task<IResult> StatsAsync(AdminSession admin, GrainCalls calls, HttpContext context) =>
-        Results.Json(await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).GetStatsAsync(ct), context.RequestAborted));
+        Results.Json(StatsResponse.From(await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).GetStatsAsync(ct), context.RequestAborted)));
+
+    /// <summary><c>GET /admin/stats</c>: <see cref="AdminStats"/> with each recent user as the contract's <c>AdminUser</c>.</summary>
+    public sealed record StatsResponse(long TotalUsers, long TotalWorkspaces, long TotalGroups, long TotalResources, long ActiveUsers, long InactiveUsers,
+        IReadOnlyList<AdminUsersEndpoints.AdminUserResponse> RecentUsers, IReadOnlyList<TopWorkspace> TopWorkspaces)
+    {
+        public static StatsResponse From(AdminStats s) => new(s.TotalUsers, s.TotalWorkspaces, s.TotalGroups, s.TotalResources, s.ActiveUsers, s.InactiveUsers,
+            s.RecentUsers.Select(AdminUsersEndpoints.AdminUserResponse.From).ToList(), s.TopWorkspaces);
+    }
 
     public static async Task<IResult> ActivityAsync(AdminSession admin, int? page, int? page_size, string? action, string? target_type,
         Guid? workspace_id, Guid? actor_id, string? from_date, string? to_date, GrainCalls calls, HttpContext context)

@@ -27,6 +27,13 @@ public static class AdminUsersEndpoints
 
     public sealed record MembershipResponse(Guid WorkspaceId, string WorkspaceName, string WorkspaceSlug, string Role, DateTimeOffset JoinedAt);
 
+    /// <summary>The contract's <c>AdminUser</c>, in lists and in the stats' recent users.</summary>
+    public sealed record AdminUserResponse(Guid Id, string Email, string Name, string? AvatarUrl, bool IsActive, bool IsAdmin, DateTimeOffset CreatedAt, int WorkspaceCount)
+    {
+        public static AdminUserResponse From(AdminUser a) =>
+            new(a.User.Id, a.User.Email, a.User.Name, a.User.AvatarUrl, a.User.IsActive, a.User.IsAdmin, a.User.CreatedAt, a.WorkspaceCount);
+    }
+
     /// <summary>The contract's admin user detail.</summary>
     public sealed record UserDetailResponse(
         Guid Id, string Email, string Name, string? AvatarUrl, bool IsActive, bool IsAdmin, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
@@ -60,7 +67,7 @@ public static class AdminUsersEndpoints
         var (p, size) = AdminPaging.Validate(v, page, page_size);
         if (v.Failed) return v.Result();
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).ListUsersAsync(p, size, string.IsNullOrEmpty(search) ? null : search, ct), context.RequestAborted);
-        return AdminPaging.Json(result, u => u);
+        return AdminPaging.Json(result, AdminUserResponse.From);
     }
 
     public static async Task<IResult> GetAsync(Guid user_id, AdminSession admin, GrainCalls calls, HttpContext context)
