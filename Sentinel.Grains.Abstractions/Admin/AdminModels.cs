@@ -2,7 +2,7 @@ using Sentinel.Grains.Directory;
 
 namespace Sentinel.Grains.Admin;
 
-/// <summary>A page of an admin list (§1.6): items, total, page, page size.</summary>
+/// <summary>A page of an admin list: items, total, page, page size.</summary>
 [GenerateSerializer, Immutable, Alias("sentinel.Page`1")]
 public sealed record Page<T>(
     [property: Id(0)] IReadOnlyList<T> Items,
