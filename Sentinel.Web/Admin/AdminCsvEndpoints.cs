@@ -11,7 +11,7 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.Admin;
 
-/// <summary>CSV import (preview, execute) and the streamed user and workspace exports (§3.9).</summary>
+/// <summary>CSV import (preview, execute) and the streamed user and workspace exports (docs/admin-api.md).</summary>
 public static class AdminCsvEndpoints
 {
     /// <summary>Largest CSV file accepted (the contract's 5 MB).</summary>
@@ -31,7 +31,7 @@ public static class AdminCsvEndpoints
     public static RouteGroupBuilder MapAdminCsvEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapPost("/import/csv/preview", PreviewAsync).DisableAntiforgery();
-        // RATE_LIMIT_SENSITIVE per user (§8.5), decided once the file passed its checks.
+        // RATE_LIMIT_SENSITIVE per user, decided once the file passed its checks.
         admin.MapPost("/import/csv/execute", ExecuteAsync).DisableAntiforgery().WithRateLimitTier(RateLimitTier.Sensitive).DecideRateLimitInEndpoint();
         admin.MapGet("/export/users", ExportUsersAsync);
         admin.MapGet("/export/workspaces", ExportWorkspacesAsync);

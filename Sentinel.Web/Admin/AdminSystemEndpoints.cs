@@ -17,7 +17,7 @@ using StackExchange.Redis;
 
 namespace Sentinel.Web.Admin;
 
-/// <summary>Dashboard reads of §3.9: stats, activity, the workspace picker, system health and settings.</summary>
+/// <summary>Dashboard reads of the admin API (docs/admin-api.md): stats, activity, the workspace picker, system health and settings.</summary>
 public static class AdminSystemEndpoints
 {
     /// <summary>The contract's fixed version string of <c>/admin/system/health</c>.</summary>
@@ -93,7 +93,7 @@ public static class AdminSystemEndpoints
         });
     }
 
-    // Errors are short fixed phrases, never exception text (the original leaked it, §7).
+    // Errors are short fixed phrases, never exception text (the original leaked it).
     private static async Task<CheckResponse> CheckDatabaseAsync(GrainCalls calls, ILogger logger, CancellationToken aborted)
     {
         try
@@ -133,7 +133,7 @@ public static class AdminSystemEndpoints
         var configured = providers.Providers.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         return Results.Json(new
         {
-            // The seed's three, then any generic provider (§8.4).
+            // The seed's three, then any generic provider (<c>OIDC_PROVIDERS</c>).
             oauth_providers = new[] { "google", "github", "entra" }.Select(n => new { name = n, configured = configured.Contains(n) })
                 .Concat(providers.Providers.Where(p => p.Id is not ("google" or "github" or "entra")).Select(p => new { name = p.Id, configured = true })),
             jwt = new
@@ -142,7 +142,7 @@ public static class AdminSystemEndpoints
                 access_token_expire_minutes = jwt.AccessMinutes,
                 refresh_token_expire_days = jwt.RefreshDays,
                 public_key_preview = "kid " + SigningKeys.Thumbprint(keys.Current),
-                // Revocation is per user in session grains (no global denylist to count, D22).
+                // Revocation is per user in session grains (no global denylist to count).
                 denylist_count = (int?)null,
             },
             security = new

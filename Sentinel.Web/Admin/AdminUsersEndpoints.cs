@@ -11,7 +11,7 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.Admin;
 
-/// <summary><c>/admin/users…</c> (§3.9) and the admin view of a user's sessions (§8.3).</summary>
+/// <summary><c>/admin/users…</c> and the admin view of a user's sessions (docs/admin-api.md).</summary>
 public static class AdminUsersEndpoints
 {
     /// <summary>Most ids one bulk-status request may name.</summary>
@@ -49,8 +49,8 @@ public static class AdminUsersEndpoints
     {
         var users = admin.MapGroup("/users");
         users.MapGet("", ListAsync);
-        // Per user under RATE_LIMIT_SENSITIVE / RATE_LIMIT_ADMIN_WRITE (§8.5): decided in the handler, after the cookie
-        // and the body validated, so refused requests do not use the quota (§1.3).
+        // Per user under RATE_LIMIT_SENSITIVE / RATE_LIMIT_ADMIN_WRITE: decided in the handler, after the cookie
+        // and the body validated, so refused requests do not use the quota.
         users.MapPost("/bulk-status", BulkStatusAsync).WithRateLimitTier(RateLimitTier.Sensitive).DecideRateLimitInEndpoint();
         users.MapGet("/{user_id}", GetAsync);
         users.MapPatch("/{user_id}", PatchAsync);
