@@ -15,7 +15,7 @@ var options = Options.Parse(args);
 using var deadline = new CancellationTokenSource(options.Deadline);
 var ct = deadline.Token;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-Console.WriteLine($"bench/authz: {options}");
+Console.WriteLine($"bench/authz: {options} generator={Load.Generator}");
 
 var connectionString = TestConnection.ConnectionString();
 await using var db = NpgsqlDataSource.Create(connectionString);
@@ -131,10 +131,14 @@ try
                 Console.WriteLine($"  run {run + 1} {name,-22} {target.Name,-13} closed {closed}  | {options.Rate}/s open {open}"
                     + (cpu is not null ? $"  | web+silo CPU {cpuUs:F0} us/req" : ""));
             }
-            // The floor: the same requests, rate and client against a server that answers at once (NullServer).
-            var floorOpen = await Load.OpenLoopAsync(floorClient, requests, options.Rate, options.Duration, ct);
-            Add(latency, (name, "floor"), floorOpen);
-            Console.WriteLine($"  run {run + 1} {name,-22} {"floor",-13} {options.Rate}/s open {floorOpen}");
+            // The floor: the same requests, rate and client against a server that answers at once (NullServer); once
+            // with this run's generator and once with the other, so the generator's own share is measured in the same run.
+            foreach (var generator in new[] { Load.Generator, Load.Generator == "thread" ? "pool" : "thread" })
+            {
+                var floorOpen = await Load.OpenLoopAsync(floorClient, requests, options.Rate, options.Duration, ct, generator: generator);
+                Add(latency, (name, generator == Load.Generator ? "floor" : "floor-" + generator), floorOpen);
+                Console.WriteLine($"  run {run + 1} {name,-22} {"floor " + generator,-13} {options.Rate}/s open {floorOpen}");
+            }
         }
     }
 
@@ -159,7 +163,9 @@ try
         Console.WriteLine($"{name,-22} {sRps,15:F0} {bRps,10:F0} {sRps / bRps,5:F1}x {sRps * perRequest,20:F0} {sP99,16:F2} ms {bP99,11:F2} ms {errors,7}");
         // One machine-readable line per scenario for bench/run-all.sh (RESULTS.md).
         Console.WriteLine($"RESULT bench=authz scenario={name.Replace(' ', '_')} sentinel_rps={sRps:F0} sql_rps={bRps:F0} ratio={sRps / bRps:F2} sentinel_p99_ms={sP99:F2} sql_p99_ms={bP99:F2} errors={errors} sentinel_errors={sErrors} sql_errors={bErrors} sentinel_cpu_us_per_req={cpu:F0} runs={options.Runs} seconds={options.Duration.TotalSeconds:F0} concurrency={options.Concurrency}");
-        Console.WriteLine($"  floor (a server that answers at once, same generator and rate): p99 {Load.Median(latency[(name, "floor")].Select(r => r.P99Ms)):F2} ms, p50 {Load.Median(latency[(name, "floor")].Select(r => r.P50Ms)):F2} ms");
+        var other = Load.Generator == "thread" ? "pool" : "thread";
+        Console.WriteLine($"  floor (a server that answers at once, same rate and client): {Load.Generator} generator p99 {Load.Median(latency[(name, "floor")].Select(r => r.P99Ms)):F2} ms"
+            + $" p50 {Load.Median(latency[(name, "floor")].Select(r => r.P50Ms)):F2} ms; {other} generator p99 {Load.Median(latency[(name, "floor-" + other)].Select(r => r.P99Ms)):F2} ms p50 {Load.Median(latency[(name, "floor-" + other)].Select(r => r.P50Ms)):F2} ms");
         if (errors > 0) Console.WriteLine($"  errors: sentinel {sErrors} ({Kinds("sentinel")}), sql-baseline {bErrors} ({Kinds("sql-baseline")})");
         figures[name] = new { sentinel_rps = sRps, baseline_rps = bRps, ratio = sRps / bRps, sentinel_p99_ms_at_rate = sP99, baseline_p99_ms_at_rate = bP99, errors,
             sentinel_errors = sErrors, sql_errors = bErrors, sentinel_cpu_us_per_req = cpu };
