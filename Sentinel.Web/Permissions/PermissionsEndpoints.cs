@@ -28,8 +28,16 @@ public static class PermissionsEndpoints
     public sealed record CheckResult(string ServiceName, string ResourceType, Guid ResourceId, string Action, bool Allowed);
     public sealed record CheckResponse(IReadOnlyList<CheckResult> Results)
     {
-        public static CheckResponse From(IReadOnlyList<AclCheck> checks, IReadOnlyList<bool> allowed) => new(checks.Select((c, i) =>
-            new CheckResult(c.Resource.ServiceName, c.Resource.ResourceType, c.Resource.ResourceId, c.Action.ToName(), allowed[i])).ToArray());
+        public static CheckResponse From(IReadOnlyList<AclCheck> checks, IReadOnlyList<bool> allowed)
+        {
+            var results = new CheckResult[checks.Count];
+            for (var i = 0; i < results.Length; i++)
+            {
+                var c = checks[i];
+                results[i] = new CheckResult(c.Resource.ServiceName, c.Resource.ResourceType, c.Resource.ResourceId, c.Action.ToName(), allowed[i]);
+            }
+            return new CheckResponse(results);
+        }
     }
     public sealed record AccessibleRequest(string? ServiceName, string? ResourceType, string? Action, string? WorkspaceId, int? Limit);
     public sealed record AccessibleResponse(IReadOnlyList<Guid> ResourceIds, bool HasFullAccess);
