@@ -1,24 +1,18 @@
 using Sentinel.Configuration;
 using Sentinel.Web.Admin;
-using Sentinel.Web.AdminPanel;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.DataProtection;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cors;
-using Sentinel.Web.Authz;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Groups;
-using Sentinel.Web.Hardening;
-using Sentinel.Observability;
-using Sentinel.Web.Observability;
-using Sentinel.Web.Health;
-using Sentinel.Web.Hosting;
-using Sentinel.Web.Json;
-using Sentinel.Web.Providers;
-using Sentinel.Web.SignIn;
+using Sentinel.Web.Admin.Panel;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Hosting;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.Users;
-using Sentinel.Web.Workspaces;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Cors;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Directory;
+using Sentinel.Web.Infrastructure.Conventions;
+using Sentinel.Web;
+using Sentinel.Observability;
+using Sentinel.Web.Health;
 using Sentinel.Web.RateLimiting;
 using StackExchange.Redis;
 
@@ -28,8 +22,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddDotEnvFile();
 
 // `Sentinel.Web create-admin EMAIL` and `Sentinel.Web seed` (make create-admin, make seed) talk to the cluster and exit.
-if (Sentinel.Web.Bootstrap.BootstrapCommands.IsCommand(args))
-    return await Sentinel.Web.Bootstrap.BootstrapCommands.RunAsync(args, builder.Configuration);
+if (Sentinel.Web.Admin.BootstrapCommands.IsCommand(args))
+    return await Sentinel.Web.Admin.BootstrapCommands.RunAsync(args, builder.Configuration);
 // Every setting on one binder (WebSettingsSetup): all bad values, and with DEBUG=false the production checklist, at once.
 using var checkedSettings = WebSettingsSetup.Check(builder.Configuration);
 if (checkedSettings.Failed)

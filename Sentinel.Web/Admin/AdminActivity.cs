@@ -1,5 +1,5 @@
 using Sentinel.Grains.Admin;
-using Sentinel.Web.Cluster;
+using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.RateLimiting;
 
 namespace Sentinel.Web.Admin;

@@ -1,7 +1,9 @@
 using Orleans.Runtime;
 using Sentinel.Grains.Cluster;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
 
 namespace Sentinel.Web.Admin;
 

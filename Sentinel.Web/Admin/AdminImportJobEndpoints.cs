@@ -2,11 +2,13 @@ using System.Text;
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.RateLimiting;
-using Sentinel.Web.Validation;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Admin;
 

@@ -1,6 +1,8 @@
 using Sentinel.Grains.Admin;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
 
 namespace Sentinel.Web.Admin;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Sentinel.Grains.Admin;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Observability;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Hosting;
 
 namespace Sentinel.Web.Admin;
 

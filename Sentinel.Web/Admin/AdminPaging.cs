@@ -1,5 +1,5 @@
 using Sentinel.Grains.Admin;
-using Sentinel.Web.Validation;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Admin;
 

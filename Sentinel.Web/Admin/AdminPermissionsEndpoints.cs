@@ -1,14 +1,13 @@
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Authorization;
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Authz;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Permissions;
-using Sentinel.Web.Roles;
-using Sentinel.Web.Validation;
-using static Sentinel.Web.Authz.ContractRules;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Infrastructure.Conventions;
+using static Sentinel.Web.Authorization.ContractRules;
 
 namespace Sentinel.Web.Admin;
 

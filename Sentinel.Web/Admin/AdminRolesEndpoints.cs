@@ -1,10 +1,12 @@
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Authorization;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Validation;
-using static Sentinel.Web.Authz.ContractRules;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Infrastructure.Conventions;
+using static Sentinel.Web.Authorization.ContractRules;
 
 namespace Sentinel.Web.Admin;
 

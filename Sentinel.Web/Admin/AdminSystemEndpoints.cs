@@ -4,15 +4,13 @@ using Microsoft.Extensions.Options;
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Health;
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Hardening;
-using Sentinel.Web.Hosting;
-using Sentinel.Web.Providers;
-using Sentinel.Web.RateLimiting;
-using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.Validation;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Conventions;
+using Sentinel.Web.Infrastructure.Hosting;
+using Sentinel.Web.RateLimiting;
 using StackExchange.Redis;
 
 namespace Sentinel.Web.Admin;
@@ -193,7 +191,7 @@ public static class AdminSystemEndpoints
             return endOfDay ? start.AddDays(1).AddTicks(-10) : start;
         }
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)) return instant;
-        v.Add(new Errors.ValidationItem("datetime_from_date_parsing", ["query", field], "Input should be a valid datetime or date, invalid character in year", value));
+        v.Add(new Infrastructure.Errors.ValidationItem("datetime_from_date_parsing", ["query", field], "Input should be a valid datetime or date, invalid character in year", value));
         return null;
     }
 }

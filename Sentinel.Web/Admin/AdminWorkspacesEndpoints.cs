@@ -1,12 +1,13 @@
 using System.Text.Json.Serialization;
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Directory;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Groups;
-using Sentinel.Web.Validation;
-using Sentinel.Web.Workspaces;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Directory;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Admin;
 

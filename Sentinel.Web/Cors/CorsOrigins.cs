@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Sentinel.Grains.Cors;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Hardening;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Cors;
 

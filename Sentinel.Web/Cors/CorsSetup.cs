@@ -1,4 +1,4 @@
-using Sentinel.Web.Errors;
+using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Configuration;
 
 namespace Sentinel.Web.Cors;

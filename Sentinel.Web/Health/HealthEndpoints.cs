@@ -1,6 +1,6 @@
 using Sentinel.Grains.Health;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
 
 namespace Sentinel.Web.Health;
 

@@ -6,7 +6,7 @@ namespace Sentinel.Web.RateLimiting;
 
 /// <summary>
 /// The per-IP grain key of a client. Which address is the client's (<c>BEHIND_PROXY</c>, <c>TRUSTED_PROXY_COUNT</c>) is
-/// <see cref="Forwarding.ClientAddressResolver"/>'s business, shared with sessions, audit and activity.
+/// <see cref="Infrastructure.Forwarding.ClientAddressResolver"/>'s business, shared with sessions, audit and activity.
 /// </summary>
 public static class ClientIp
 {

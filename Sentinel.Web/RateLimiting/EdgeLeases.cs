@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Cluster;
+using Sentinel.Web.Infrastructure.Cluster;
 
 namespace Sentinel.Web.RateLimiting;
 

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Forwarding;
-using Sentinel.Web.Hosting;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Infrastructure.Forwarding;
+using Sentinel.Web.Infrastructure.Hosting;
 
 namespace Sentinel.Web.RateLimiting;
 
@@ -27,13 +27,13 @@ public sealed class RateLimitGate
     private readonly EdgeLeases leases;
     private readonly TimeProvider time;
     private readonly ILogger logger;
-    private readonly Observability.SentinelMetrics metrics;
+    private readonly Infrastructure.Hosting.SentinelMetrics metrics;
     private readonly byte[] pseudonymKey;
     private long lastFailOpenWarning = long.MinValue;
     private long suppressedFailOpenWarnings;
 
     internal RateLimitGate(RateLimitOptions options, RateLimitPlanner planner, ClientAddressResolver resolver, GrainCalls calls,
-        LimitedKeyCache cache, TimeProvider time, ILogger<RateLimitGate> logger, WebSettings settings, Observability.SentinelMetrics metrics)
+        LimitedKeyCache cache, TimeProvider time, ILogger<RateLimitGate> logger, WebSettings settings, Infrastructure.Hosting.SentinelMetrics metrics)
     {
         shards = new ShardCoalescer(calls);
         leases = new EdgeLeases(calls, time);

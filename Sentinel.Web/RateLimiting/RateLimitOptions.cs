@@ -45,7 +45,7 @@ public sealed class RateLimitOptions
         o.Enabled = Bool(c, "RATE_LIMIT_ENABLED", o.Enabled, o.BindingErrors);
         o.FailOpen = Bool(c, "RATE_LIMIT_FAIL_OPEN", o.FailOpen, o.BindingErrors);
         o.Coalesce = Bool(c, "RATE_LIMIT_COALESCE", o.Coalesce, o.BindingErrors);
-        // The client's address (BEHIND_PROXY, TRUSTED_PROXY_COUNT) is bound once, by Forwarding.ForwardingOptions.
+        // The client's address (BEHIND_PROXY, TRUSTED_PROXY_COUNT) is bound once, by Infrastructure.Forwarding.ForwardingOptions.
 
         foreach (var tier in RateLimitTiers.All)
         {

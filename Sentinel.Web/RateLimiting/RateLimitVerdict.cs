@@ -1,5 +1,5 @@
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Errors;
+using Sentinel.Web.Infrastructure.Errors;
 
 namespace Sentinel.Web.RateLimiting;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Forwarding;
-using Sentinel.Web.Hosting;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Infrastructure.Forwarding;
+using Sentinel.Web.Infrastructure.Hosting;
 
 namespace Sentinel.Web.RateLimiting;
 
@@ -11,7 +11,7 @@ public static class RateLimitingSetup
 {
     /// <summary>
     /// Binds <see cref="RateLimitOptions"/> from §8.5's variables, validates them at start-up (every failure at once),
-    /// and registers the gate. Needs <see cref="Cluster.GrainCalls"/>.
+    /// and registers the gate. Needs <see cref="Infrastructure.Cluster.GrainCalls"/>.
     /// </summary>
     public static IServiceCollection AddSentinelRateLimiting(this IServiceCollection services, IConfiguration configuration, WebSettings settings)
     {
@@ -27,8 +27,8 @@ public static class RateLimitingSetup
         services.AddSingleton<LimitedKeyCache>();
         services.AddSingleton(sp => new RateLimitGate(
             sp.GetRequiredService<RateLimitOptions>(), sp.GetRequiredService<RateLimitPlanner>(), sp.GetRequiredService<ClientAddressResolver>(),
-            sp.GetRequiredService<Cluster.GrainCalls>(), sp.GetRequiredService<LimitedKeyCache>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RateLimitGate>>(), settings, sp.GetRequiredService<Observability.SentinelMetrics>()));
+            sp.GetRequiredService<Infrastructure.Cluster.GrainCalls>(), sp.GetRequiredService<LimitedKeyCache>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RateLimitGate>>(), settings, sp.GetRequiredService<Infrastructure.Hosting.SentinelMetrics>()));
         return services;
     }
 

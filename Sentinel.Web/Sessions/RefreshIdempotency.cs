@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Sentinel.Web.Validation;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Sessions;
 

@@ -1,6 +1,6 @@
 using Sentinel.Grains.Sessions;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
 
 namespace Sentinel.Web.Sessions;
 

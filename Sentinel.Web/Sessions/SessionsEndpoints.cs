@@ -1,12 +1,13 @@
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Observability;
-using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.Validation;
+using Sentinel.Web.SignIn;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Infrastructure.Hosting;
+using Sentinel.Web.RateLimiting;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Sessions;
 

@@ -4,11 +4,11 @@ using Microsoft.AspNetCore.Authentication;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
-using Sentinel.Web.Auth;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
-using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
+using Sentinel.Web.Authorization;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.RateLimiting;
 
 namespace Sentinel.Web.SignIn;
 
@@ -113,7 +113,7 @@ public static partial class AdminSignInEndpoints
     public static IResult Me(AdminSession admin) =>
         Results.Json(new { id = admin.Caller.User.Id, email = admin.Caller.User.Email, name = admin.Caller.User.Name });
 
-    public static async Task<IResult> LogoutAsync(AdminSession admin, HttpContext context, GrainCalls calls, SignInSettings settings, Observability.SentinelMetrics metrics)
+    public static async Task<IResult> LogoutAsync(AdminSession admin, HttpContext context, GrainCalls calls, SignInSettings settings, Infrastructure.Hosting.SentinelMetrics metrics)
     {
         var token = admin.Caller.Token;
         await calls.RunAsync(async (g, ct) =>

@@ -1,8 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Sentinel.Grains.Directory;
-using Sentinel.Web.Providers;
-using Sentinel.Web.Validation;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.SignIn;
 

@@ -30,7 +30,7 @@ public static class ClientAddress
     /// The same client rate limiting sees (the peer, or behind <c>BEHIND_PROXY</c> the <c>TRUSTED_PROXY_COUNT</c>-th
     /// <c>X-Forwarded-For</c> entry from the right), in full: no /64 grouping. Worked out once per request.
     /// </summary>
-    public static string? Of(HttpContext context) => Forwarding.ClientAddressResolver.Of(context);
+    public static string? Of(HttpContext context) => Infrastructure.Forwarding.ClientAddressResolver.Of(context);
 
     /// <summary>The User-Agent, cut to a length worth keeping.</summary>
     public static string? UserAgent(HttpContext context) =>

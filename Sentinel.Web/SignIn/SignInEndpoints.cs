@@ -3,13 +3,12 @@ using Sentinel.Grains.AuthCodes;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
-using Sentinel.Web.Cluster;
-using Sentinel.Web.Errors;
-using Sentinel.Web.Observability;
-using Sentinel.Web.Providers;
+using Sentinel.Web.Infrastructure.Cluster;
+using Sentinel.Web.Infrastructure.Errors;
+using Sentinel.Web.Infrastructure.Hosting;
 using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Sessions;
-using Sentinel.Web.Validation;
+using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.SignIn;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Sentinel.Configuration;
-using Sentinel.Web.Providers;
 
 namespace Sentinel.Web.SignIn;
 

@@ -1,5 +1,5 @@
-using Sentinel.Web.Auth;
-using Sentinel.Web.Providers;
+using Sentinel.Web.Tokens;
+using Sentinel.Web.Authorization;
 using Sentinel.Web.Sessions;
 
 namespace Sentinel.Web.SignIn;

@@ -62,7 +62,7 @@ public sealed class RefreshKeys
 /// <param name="Configured">True when <c>REFRESH_TOKEN_KEY</c> is set; false when derived from <c>SESSION_SECRET_KEY</c>.</param>
 public sealed record RefreshKeySettings(string CurrentMaterial, IReadOnlyList<string> PreviousMaterials, bool Configured)
 {
-    public static RefreshKeySettings FromConfiguration(IConfiguration c, Hosting.WebSettings web)
+    public static RefreshKeySettings FromConfiguration(IConfiguration c, Infrastructure.Hosting.WebSettings web)
     {
         var configured = c["REFRESH_TOKEN_KEY"] is { Length: > 0 } k ? k : null;
         var previous = (c["REFRESH_TOKEN_PREVIOUS_KEYS"] ?? "")
@@ -70,7 +70,7 @@ public sealed record RefreshKeySettings(string CurrentMaterial, IReadOnlyList<st
         return new RefreshKeySettings(configured ?? web.SessionSecretKey, previous, configured is not null);
     }
 
-    /// <summary>The production checklist's part (<see cref="Hardening.StartupChecks"/>).</summary>
+    /// <summary>The production checklist's part (<see cref="StartupChecks"/>).</summary>
     public IEnumerable<string> ProductionFailures()
     {
         // Unset: the key is derived from SESSION_SECRET_KEY, whose own check already refuses a missing or default value.

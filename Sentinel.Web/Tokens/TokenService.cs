@@ -51,8 +51,8 @@ public abstract record TokenCheck
 /// <see cref="RefreshKeys"/>, since only Sentinel reads them. A refresh token signed RS256 before the switch still
 /// verifies (its kid names an RSA key) until it expires.
 /// </summary>
-public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfiguration configuration, Hosting.WebSettings web,
-    TimeProvider time, ILogger<TokenService> logger, Observability.SentinelMetrics metrics)
+public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfiguration configuration, Infrastructure.Hosting.WebSettings web,
+    TimeProvider time, ILogger<TokenService> logger, Infrastructure.Hosting.SentinelMetrics metrics)
 {
     // Built here from the configuration every replica shares (REFRESH_TOKEN_KEY, else SESSION_SECRET_KEY).
     private readonly RefreshKeys refreshKeys = new(RefreshKeySettings.FromConfiguration(configuration, web));

@@ -31,7 +31,7 @@ public sealed class RedisBaselineStartup : IHostingStartup
             {
                 if (RateLimitGate.IsExemptPath(context.Request.Path)) { await nextMiddleware(context); return; }
                 // As the seed keys it, but with the right-most X-Forwarded-For entry (BEHIND_PROXY, one proxy).
-                var ip = ClientIp.KeyFor(Sentinel.Web.Forwarding.ClientAddressResolver.FromForwardedFor(context.Request.Headers["X-Forwarded-For"], 1) ?? context.Connection.RemoteIpAddress);
+                var ip = ClientIp.KeyFor(Sentinel.Web.Infrastructure.Forwarding.ClientAddressResolver.FromForwardedFor(context.Request.Headers["X-Forwarded-For"], 1) ?? context.Connection.RemoteIpAddress);
                 var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Script, [(RedisKey)("bench:rl:" + ip)], [60]))!;
                 if ((long)result[0] > limit)
                 {

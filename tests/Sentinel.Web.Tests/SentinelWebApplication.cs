@@ -8,7 +8,7 @@ using Orleans.TestingHost;
 using Sentinel.Grains.Cluster;
 using Sentinel.Grains.Storage;
 using Sentinel.Testing;
-using Sentinel.Web.Cluster;
+using Sentinel.Web.Infrastructure.Cluster;
 using Xunit;
 
 namespace Sentinel.Web.Tests;

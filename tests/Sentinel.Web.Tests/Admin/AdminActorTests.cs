@@ -1,6 +1,6 @@
 using Sentinel.Grains.Authorization;
 using Sentinel.Grains.Directory;
-using Sentinel.Web.Tests.Authz;
+using Sentinel.Web.Tests.Authorization;
 using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Sentinel.Grains.Authorization;
 using Sentinel.Grains.ServiceApps;
 using Sentinel.Grains.Sessions;
-using Sentinel.Web.Tests.Authz;
+using Sentinel.Web.Tests.Authorization;
 using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;

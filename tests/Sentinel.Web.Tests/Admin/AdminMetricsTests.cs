@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Sentinel.Web.Observability;
+using Sentinel.Web.Infrastructure.Hosting;
 using Sentinel.Web.Tests.SignIn;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Authorization;
-using Sentinel.Web.Tests.Authz;
+using Sentinel.Web.Tests.Authorization;
 using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Sentinel.Web.Providers;
 using Sentinel.Web.SignIn;
 using Xunit;
 

@@ -37,7 +37,7 @@ public sealed class IndependentVerifierTests(SentinelWebApplication app)
     public async Task node_jose_verifies_sentinel_tokens_against_the_published_jwks()
     {
         using var jwksResponse = await app.CreateClient().GetAsync("/.well-known/jwks.json");
-        var jwksPath = Path.Combine(Directory.CreateTempSubdirectory("jwks-").FullName, "jwks.json");
+        var jwksPath = Path.Combine(System.IO.Directory.CreateTempSubdirectory("jwks-").FullName, "jwks.json");
         await File.WriteAllTextAsync(jwksPath, await jwksResponse.Content.ReadAsStringAsync());
         var (token, subject) = MintAccess();
 
