@@ -1,25 +1,24 @@
-using System.Text.Json.Serialization;
 using Sentinel.Grains.Sessions;
-using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
+using Sentinel.Web.Infrastructure.Forwarding;
 
 namespace Sentinel.Web.Sessions;
 
-/// <summary>The contract's token answer: access and refresh token, <c>token_type</c>, <c>expires_in</c>.</summary>
-public sealed record TokenPairResponse(
-    [property: JsonPropertyName("access_token")] string AccessToken,
-    [property: JsonPropertyName("refresh_token")] string RefreshToken,
-    [property: JsonPropertyName("token_type")] string TokenType,
-    [property: JsonPropertyName("expires_in")] int ExpiresIn);
+/// <summary>
+/// The session limits the edge passes the session grain: <c>REFRESH_REUSE_GRACE_SECONDS</c> and
+/// <c>MAX_SESSIONS_PER_USER</c>. They are read with the sign-in settings; the sessions feature takes them as values so
+/// it does not depend on sign-in (sign-in depends on sessions).
+/// </summary>
+public sealed record SessionLimits(int RefreshReuseGraceSeconds, int MaxSessionsPerUser);
 
 /// <summary>Signs what the session grain decided, and the policy the edge passes it.</summary>
-public sealed class SessionTokens(TokenService tokens, JwtSettings jwt, SignInSettings settings)
+public sealed class SessionTokens(TokenService tokens, JwtSettings jwt, SessionLimits limits)
 {
     public SessionPolicy Policy { get; } = new(
         TimeSpan.FromMinutes(jwt.AccessMinutes),
         TimeSpan.FromDays(jwt.RefreshDays),
-        TimeSpan.FromSeconds(settings.RefreshReuseGraceSeconds),
-        settings.MaxSessionsPerUser);
+        TimeSpan.FromSeconds(limits.RefreshReuseGraceSeconds),
+        limits.MaxSessionsPerUser);
 
     /// <summary>Access and refresh token from one issue record; the same record always signs to the same two tokens.</summary>
     public TokenPairResponse Sign(Guid userId, IssuedTokens issued)

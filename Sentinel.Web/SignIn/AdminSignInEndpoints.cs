@@ -9,6 +9,7 @@ using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.RateLimiting;
+using Sentinel.Web.Infrastructure.Forwarding;
 
 namespace Sentinel.Web.SignIn;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>PKCE S256 (RFC 7636) and Sentinel's own authorization codes: 32 random bytes, single use, 300 s.</summary>
+/// <summary>PKCE S256 (RFC 7636) and Sentinel's own authorization codes (§2.5).</summary>
 public static class Pkce
 {
     public const string S256 = "S256";
@@ -21,18 +21,4 @@ public static class Pkce
 
     /// <summary>32 random bytes, base64url without padding: 43 characters.</summary>
     public static string NewCode() => WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-}
-
-/// <summary>The client's address for activity rows, the sign-in audit and the sessions list.</summary>
-public static class ClientAddress
-{
-    /// <summary>
-    /// The same client rate limiting sees (the peer, or behind <c>BEHIND_PROXY</c> the <c>TRUSTED_PROXY_COUNT</c>-th
-    /// <c>X-Forwarded-For</c> entry from the right), in full: no /64 grouping. Worked out once per request.
-    /// </summary>
-    public static string? Of(HttpContext context) => Infrastructure.Forwarding.ClientAddressResolver.Of(context);
-
-    /// <summary>The User-Agent, cut to a length worth keeping.</summary>
-    public static string? UserAgent(HttpContext context) =>
-        context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? (ua.Length > 256 ? ua[..256] : ua) : null;
 }

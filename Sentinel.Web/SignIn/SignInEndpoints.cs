@@ -9,6 +9,7 @@ using Sentinel.Web.Infrastructure.Hosting;
 using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Sessions;
 using Sentinel.Web.Infrastructure.Conventions;
+using Sentinel.Web.Infrastructure.Forwarding;
 
 namespace Sentinel.Web.SignIn;
 

@@ -3,8 +3,6 @@ using Sentinel.Grains.Sessions;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.RateLimiting;
-using Sentinel.Web.SignIn;
-using Sentinel.Web.Authorization;
 
 namespace Sentinel.Web.Tokens;
 
@@ -22,7 +20,7 @@ public sealed record BearerCaller(
     public TokenKind Kind => Token.Kind;
 }
 
-/// <summary>Verifies bearer tokens the way the contract's schemes do (strict, flexible and dual bearer) and checks revocation in the user's grain.</summary>
+/// <summary>Verifies bearer tokens the way the contract's schemes do (§1.4) and checks revocation in the user's grain.</summary>
 public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
 {
     private const string Prefix = "Bearer ";
@@ -50,7 +48,7 @@ public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
         if (check is not TokenCheck.Valid && allowAuthz)
         {
             var authz = await tokens.VerifyAsync(raw, TokenKind.Authz);
-            // An authz token's svc is enforced against the key's service.
+            // §8.2: svc is enforced against the key's service.
             if (authz is TokenCheck.Valid valid && valid.Token.Claim("svc") == serviceName) check = authz;
         }
         var token = check switch
@@ -87,20 +85,4 @@ public sealed record StrictBearer(BearerCaller Caller)
 {
     public static async ValueTask<StrictBearer?> BindAsync(HttpContext context) =>
         new(await context.RequestServices.GetRequiredService<BearerAuthenticator>().StrictAsync(context));
-}
-
-/// <summary>Binds the flexible-bearer caller: access tokens, or authz tokens with a valid key of the same service.</summary>
-public sealed record FlexibleBearer(BearerCaller Caller)
-{
-    public static async ValueTask<FlexibleBearer?> BindAsync(HttpContext context)
-    {
-        var services = context.RequestServices;
-        var caller = await services.GetRequiredService<BearerAuthenticator>().FlexibleAsync(context, async () =>
-        {
-            // An invalid key silently means "access tokens only" (the flexible bearer).
-            var key = await services.GetRequiredService<ServiceKeyAuthenticator>().TryResolveAsync(context);
-            return key?.ServiceName;
-        });
-        return new FlexibleBearer(caller);
-    }
 }
