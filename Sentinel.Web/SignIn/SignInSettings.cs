@@ -43,6 +43,9 @@ public sealed class SignInSettings
         return s;
     }
 
+    /// <summary>The session limits these variables set, for the sessions feature.</summary>
+    public Sessions.SessionLimits SessionLimits => new(RefreshReuseGraceSeconds, MaxSessionsPerUser);
+
     public bool IsAdminEmail(string email) => AdminEmails.Any(a => string.Equals(a, email.Trim(), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Every failure at once, reported with the others at startup.</summary>

@@ -1,19 +1,16 @@
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Authorization;
-using Sentinel.Web.Sessions;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>Registers and maps sign-in, sessions and admin sign-in.</summary>
+/// <summary>Registers and maps sign-in and admin sign-in (sessions are their own feature: Sessions/SessionsSetup).</summary>
 public static class SignInSetup
 {
-    /// <summary>Identity-provider handlers, token signing for sessions, and the admin-cookie scheme.</summary>
+    /// <summary>Identity-provider handlers and the admin-cookie scheme.</summary>
     public static IServiceCollection AddSentinelSignIn(this IServiceCollection services, ProviderSettings providers, SignInSettings settings)
     {
         services.AddSingleton(settings);
         services.AddSignInProviders(providers, settings);
-        services.AddSingleton<SessionTokens>();
-        services.AddSingleton<SessionCalls>();
         services.AddSingleton<AdminCookieAuthenticator>();
         // Sign-in URLs carry one-time codes (the provider's on the callback, ours on the redirect to the app): the
         // framework's per-request and redirect logs would write them out at Information.
@@ -25,12 +22,11 @@ public static class SignInSetup
         return services;
     }
 
-    /// <summary><c>/auth/*</c> sign-in and sessions, <c>/users/me/sessions</c>, and <c>/demo</c> when <c>DEBUG=true</c>.</summary>
+    /// <summary><c>/auth/*</c> sign-in, admin sign-in, and <c>/demo</c> when <c>DEBUG=true</c>.</summary>
     public static IEndpointRouteBuilder MapSentinelSignIn(this IEndpointRouteBuilder app, SignInSettings settings)
     {
         app.MapSignInEndpoints();
         app.MapAdminSignInEndpoints();
-        app.MapSessionsEndpoints();
         if (settings.Debug) app.MapDemoEndpoints();
         return app;
     }
