@@ -17,11 +17,19 @@ public sealed class RateLimitOptions
 
     /// <summary>
     /// <c>RATE_LIMIT_COALESCE</c>: whether this replica's concurrent decisions for one shard go in one grain call
-    /// (<see cref="ShardCoalescer"/>). Default: false: measured with <c>bench/ratelimit --compare-single-calls</c>, the
+    /// (<see cref="ShardCoalescer"/>). Default: false: measured with <c>bench/ratelimit --d-env RATE_LIMIT_COALESCE=true</c>, the
     /// coalesced path cost more CPU per decision than one call per decision at the bench's 16 connections (batches are
     /// rare there, and the lane adds hops); kept behind this switch for deployments with many concurrent callers.
     /// </summary>
     public bool Coalesce { get; set; }
+
+    /// <summary>
+    /// <c>RATE_LIMIT_COMPACT_CALLS</c>: whether a sharded principal's decision (an address, most requests) goes as the
+    /// compact call (<see cref="Sentinel.Grains.RateLimiting.IRateLimitGrain.DecideAsync"/>, no token, no per-call timer)
+    /// rather than the general one. Default: true. <c>false</c> exists to measure one against the other in one run
+    /// (<c>bench/ratelimit --d-env RATE_LIMIT_COMPACT_CALLS=false</c>); both decide the same.
+    /// </summary>
+    public bool CompactCalls { get; set; } = true;
 
     /// <summary><c>DEBUG</c>, copied from the web settings for validation.</summary>
     public bool Debug { get; set; }
@@ -45,6 +53,7 @@ public sealed class RateLimitOptions
         o.Enabled = Bool(c, "RATE_LIMIT_ENABLED", o.Enabled, o.BindingErrors);
         o.FailOpen = Bool(c, "RATE_LIMIT_FAIL_OPEN", o.FailOpen, o.BindingErrors);
         o.Coalesce = Bool(c, "RATE_LIMIT_COALESCE", o.Coalesce, o.BindingErrors);
+        o.CompactCalls = Bool(c, "RATE_LIMIT_COMPACT_CALLS", o.CompactCalls, o.BindingErrors);
         // The client's address (BEHIND_PROXY, TRUSTED_PROXY_COUNT) is bound once, by Forwarding.ForwardingOptions.
 
         foreach (var tier in RateLimitTiers.All)
