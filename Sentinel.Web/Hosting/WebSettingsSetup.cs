@@ -4,6 +4,7 @@ using Sentinel.Web.Cors;
 using Sentinel.Web.Forwarding;
 using Sentinel.Web.Hardening;
 using Sentinel.Web.Providers;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
 
@@ -28,6 +29,7 @@ public static class WebSettingsSetup
         services.AddSettings(configuration, SignInSettings.Bind).ValidateWith<SignInSettings, SignInSettingsValidator>();
         services.AddForwardingSettings(configuration);
         services.AddCorsSettings(configuration);
+        services.AddRateLimitSettings(configuration);
     }
 
     /// <summary>Binds and validates everything <see cref="Register"/> adds, all at once, before the host is built.</summary>

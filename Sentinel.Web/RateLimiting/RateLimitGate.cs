@@ -55,17 +55,25 @@ public sealed class RateLimitGate
     /// <summary>Decisions this replica sent to a shard in a batch of more than one (tests).</summary>
     internal long CoalescedDecisions => shards.Coalesced;
 
-    /// <summary>Paths never limited (§8.5), whatever their endpoint says.</summary>
+    /// <summary>Paths never limited (health, readiness, metrics, well-known documents), whatever their endpoint says.</summary>
     public static bool IsExemptPath(PathString path) =>
         path.Equals("/health", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/health/ready", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/metrics", StringComparison.OrdinalIgnoreCase)
         || path.StartsWithSegments("/.well-known", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Decides this request (once; later calls return the same verdict).</summary>
+    /// <summary>
+    /// Decides this request. A request is decided in one place (the middleware, the endpoint's rate-limit filter, or its
+    /// handler); a second call is a defect of the endpoint: it is logged (<c>RateLimitDecidedTwice</c>) and answered
+    /// with the first verdict, never counted twice.
+    /// </summary>
     public async ValueTask<RateLimitVerdict> CheckAsync(HttpContext context)
     {
-        if (context.Features.Get<RateLimitVerdictFeature>() is { } decided) return decided.Verdict;
+        if (context.Features.Get<RateLimitVerdictFeature>() is { } decided)
+        {
+            Log.DecidedTwice(logger, (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? RateLimitPlanner.UnmatchedRoute);
+            return decided.Verdict;
+        }
         var verdict = await DecideAsync(context);
         context.Features.Set(new RateLimitVerdictFeature(verdict));
         return verdict;
@@ -75,7 +83,7 @@ public sealed class RateLimitGate
     {
         if (!options.Enabled || IsExemptPath(context.Request.Path)) return true;
         if (context.GetEndpoint()?.Metadata.GetMetadata<RateLimitExemptMetadata>() is not null) return true;
-        // CORS preflights never reach limits (§1.5).
+        // CORS preflights never reach limits: the browser sends them on its own, before the real request is limited.
         var request = context.Request;
         return HttpMethods.IsOptions(request.Method) && request.Headers.Origin.Count > 0 && request.Headers.AccessControlRequestMethod.Count > 0;
     }

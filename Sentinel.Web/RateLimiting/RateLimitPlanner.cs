@@ -49,7 +49,7 @@ public sealed record RateLimitPlan(
 }
 
 /// <summary>
-/// Picks the principals, tiers and buckets of a request (§8.5) from the endpoint's <see cref="RateLimitTierMetadata"/>,
+/// Picks the principals, tiers and buckets of a request (the table in docs/rate-limiting.md) from the endpoint's <see cref="RateLimitTierMetadata"/>,
 /// the <see cref="RateLimitPrincipal"/> that authentication set, and the client IP.
 /// </summary>
 /// <remarks>
@@ -90,7 +90,7 @@ public sealed class RateLimitPlanner(RateLimitOptions options)
             RateLimitTier.Read => principal.UserId is { } reader
                 ? Chained(RateLimitKeys.ForUser(reader), (RateLimitTier.Read, "read"), ip, route)
                 : Single(ip, route, aggregate, (RateLimitTier.Read, "read")),
-            // Per user only. Without a user the request is refused by authentication, which runs first (§1.3).
+            // Per user only. Without a user the request is refused by authentication, which runs before the limiter.
             RateLimitTier.AdminWrite or RateLimitTier.Sensitive => principal.UserId is { } user
                 ? Chained(RateLimitKeys.ForUser(user), (tier, tier.Name()), ip, route)
                 : Single(ip, route, aggregate),
