@@ -233,19 +233,3 @@ public enum AuthorizationError
     DuplicateAction,
 }
 
-/// <summary>The outcome of an authorization change: a value, or a refusal with its reason.</summary>
-[GenerateSerializer, Immutable, Alias("sentinel.AuthorizationResult`1")]
-public sealed record AuthorizationResult<T>(
-    [property: Id(0)] T? Value,
-    [property: Id(1)] AuthorizationError? Error,
-    [property: Id(2)] string? Detail = null)
-{
-    /// <summary>True when the change was made.</summary>
-    public bool IsOk => Error is null;
-
-    /// <summary>The change was made.</summary>
-    public static AuthorizationResult<T> Ok(T value) => new(value, null);
-
-    /// <summary>The change was refused; nothing was written. <paramref name="detail"/> names the offending item, if any.</summary>
-    public static AuthorizationResult<T> Refused(AuthorizationError error, string? detail = null) => new(default, error, detail);
-}

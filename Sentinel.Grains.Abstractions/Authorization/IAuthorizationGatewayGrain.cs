@@ -41,24 +41,10 @@ public enum ServiceCallRefusal
     TokenRevoked,
     /// <summary>The user is deactivated.</summary>
     UserDeactivated,
-    /// <summary>A service named in the request is not the key's (<see cref="ServiceCallResult{T}.Detail"/> names it).</summary>
+    /// <summary>A service named in the request is not the key's (<see cref="Result{T, ServiceCallRefusal}.Detail"/> names it).</summary>
     ServiceNotAuthorized,
     /// <summary>The request's workspace is not the token's.</summary>
     CrossWorkspace,
-}
-
-/// <summary>The answer of a gateway call: a value, or the first refusal.</summary>
-[GenerateSerializer, Immutable, Alias("sentinel.ServiceCallResult`1")]
-public sealed record ServiceCallResult<T>(
-    [property: Id(0)] T? Value,
-    [property: Id(1)] ServiceCallRefusal? Refusal,
-    [property: Id(2)] string? Detail = null)
-{
-    /// <summary>Answered.</summary>
-    public static ServiceCallResult<T> Ok(T value) => new(value, null);
-
-    /// <summary>Refused.</summary>
-    public static ServiceCallResult<T> Refused(ServiceCallRefusal refusal, string? detail = null) => new(default, refusal, detail);
 }
 
 /// <summary>
@@ -69,8 +55,8 @@ public sealed record ServiceCallResult<T>(
 public interface IAuthorizationGatewayGrain : IGrainWithIntegerKey
 {
     /// <summary><c>/permissions/check</c>: every check's service must be the key's.</summary>
-    Task<ServiceCallResult<IReadOnlyList<bool>>> CheckPermissionsAsync(ServiceCredentials caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken = default);
+    Task<Result<IReadOnlyList<bool>, ServiceCallRefusal>> CheckPermissionsAsync(ServiceCredentials caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken = default);
 
     /// <summary><c>/roles/check-action</c>: the service must be the key's and the workspace the token's.</summary>
-    Task<ServiceCallResult<ActionCheck>> CheckActionAsync(ServiceCredentials caller, Guid workspaceId, string serviceName, string action, CancellationToken cancellationToken = default);
+    Task<Result<ActionCheck, ServiceCallRefusal>> CheckActionAsync(ServiceCredentials caller, Guid workspaceId, string serviceName, string action, CancellationToken cancellationToken = default);
 }

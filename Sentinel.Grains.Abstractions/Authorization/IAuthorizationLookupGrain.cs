@@ -39,7 +39,7 @@ public interface IServiceActionRegistryGrain : IGrainWithIntegerKey
     /// Upserts actions of <paramref name="serviceName"/>: existing ones first (description replaced when one is given),
     /// then new ones, each group in request order. A duplicate in the request is refused.
     /// </summary>
-    Task<AuthorizationResult<IReadOnlyList<ServiceActionInfo>>> RegisterAsync(string serviceName, IReadOnlyList<ActionDefinition> actions, CancellationToken cancellationToken = default);
+    Task<Result<IReadOnlyList<ServiceActionInfo>, AuthorizationError>> RegisterAsync(string serviceName, IReadOnlyList<ActionDefinition> actions, CancellationToken cancellationToken = default);
 
     /// <summary>Actions by service then action; all services when <paramref name="serviceName"/> is null.</summary>
     Task<IReadOnlyList<ServiceActionInfo>> ListAsync(string? serviceName, CancellationToken cancellationToken = default);

@@ -33,12 +33,12 @@ public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
     /// name, which the receiving side would otherwise parse and check on every call.</para>
     /// </summary>
     [AlwaysInterleave]
-    Task<ServiceCallResult<bool[]>> CheckPermissionsForTokenAsync(CheckCaller caller, AclCheck[] checks, CancellationToken cancellationToken = default);
+    Task<Result<bool[], ServiceCallRefusal>> CheckPermissionsForTokenAsync(CheckCaller caller, AclCheck[] checks, CancellationToken cancellationToken = default);
 
     /// <summary><c>/roles/check-action</c> in the edge's one call, under the same rule as <see cref="CheckPermissionsForTokenAsync"/>
     /// (and the request's workspace is the token's, this one).</summary>
     [AlwaysInterleave]
-    Task<ServiceCallResult<ActionCheck>> CheckActionForTokenAsync(CheckCaller caller, string serviceName, string action, CancellationToken cancellationToken = default);
+    Task<Result<ActionCheck, ServiceCallRefusal>> CheckActionForTokenAsync(CheckCaller caller, string serviceName, string action, CancellationToken cancellationToken = default);
 
     /// <summary>Resources of one service and type the caller may act on (§4.4).</summary>
     [AlwaysInterleave]
@@ -72,53 +72,53 @@ public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
     /// Registers a resource. An existing row of this workspace and owner is returned unchanged (idempotent); one of
     /// another workspace or owner is a <see cref="AuthorizationError.ResourceConflict"/>.
     /// </summary>
-    Task<AuthorizationResult<AclInfo>> RegisterResourceAsync(ResourceRef resource, Guid ownerId, AclVisibility visibility, Audit? audit = null, CancellationToken cancellationToken = default);
+    Task<Result<AclInfo, AuthorizationError>> RegisterResourceAsync(ResourceRef resource, Guid ownerId, AclVisibility visibility, Audit? audit = null, CancellationToken cancellationToken = default);
 
     /// <summary>Changes a resource's visibility.</summary>
-    Task<AuthorizationResult<AclInfo>> SetVisibilityAsync(Guid permissionId, AclVisibility visibility, Audit? audit = null, CancellationToken cancellationToken = default);
+    Task<Result<AclInfo, AuthorizationError>> SetVisibilityAsync(Guid permissionId, AclVisibility visibility, Audit? audit = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Shares with a member or a group, or changes an existing share's level (view ↔ edit, D20). With a
     /// <paramref name="sharer"/>, only the owner or a workspace admin or owner may share; null skips that rule (admin API).
     /// </summary>
-    Task<AuthorizationResult<AclShareInfo>> ShareAsync(Guid permissionId, Actor? sharer, GranteeType granteeType, Guid granteeId, AclPermission permission, Audit? audit = null, CancellationToken cancellationToken = default);
+    Task<Result<AclShareInfo, AuthorizationError>> ShareAsync(Guid permissionId, Actor? sharer, GranteeType granteeType, Guid granteeId, AclPermission permission, Audit? audit = null, CancellationToken cancellationToken = default);
 
     /// <summary>Removes a share.</summary>
-    Task<AuthorizationResult<Done>> UnshareAsync(Guid permissionId, GranteeType granteeType, Guid granteeId, Audit? audit = null, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> UnshareAsync(Guid permissionId, GranteeType granteeType, Guid granteeId, Audit? audit = null, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a resource's ACL and its shares.</summary>
-    Task<AuthorizationResult<Done>> DeleteResourceAsync(ResourceRef resource, Audit? audit = null, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> DeleteResourceAsync(ResourceRef resource, Audit? audit = null, CancellationToken cancellationToken = default);
 
     /// <summary>RBAC roles of this workspace, by creation.</summary>
     [AlwaysInterleave]
     Task<IReadOnlyList<RoleInfo>> ListRolesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates a role.</summary>
-    Task<AuthorizationResult<RoleInfo>> CreateRoleAsync(string name, string? description, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<RoleInfo, AuthorizationError>> CreateRoleAsync(string name, string? description, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Renames or re-describes a role (null leaves a field as it is).</summary>
-    Task<AuthorizationResult<RoleInfo>> UpdateRoleAsync(Guid roleId, string? name, string? description, bool descriptionSet, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<RoleInfo, AuthorizationError>> UpdateRoleAsync(Guid roleId, string? name, string? description, bool descriptionSet, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a role with its action grants and assignments.</summary>
-    Task<AuthorizationResult<Done>> DeleteRoleAsync(Guid roleId, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> DeleteRoleAsync(Guid roleId, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Grants service actions to a role; all or nothing.</summary>
-    Task<AuthorizationResult<Done>> AddRoleActionsAsync(Guid roleId, IReadOnlyList<Guid> serviceActionIds, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> AddRoleActionsAsync(Guid roleId, IReadOnlyList<Guid> serviceActionIds, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Takes a service action away from a role.</summary>
-    Task<AuthorizationResult<Done>> RemoveRoleActionAsync(Guid roleId, Guid serviceActionId, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> RemoveRoleActionAsync(Guid roleId, Guid serviceActionId, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Assigns a role to a workspace member (D19: members only).</summary>
-    Task<AuthorizationResult<Done>> AssignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> AssignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Removes a role from a user.</summary>
-    Task<AuthorizationResult<Done>> UnassignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> UnassignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Assigns a role to a group of this workspace: every member of the group gets its actions.</summary>
-    Task<AuthorizationResult<Done>> AssignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> AssignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Removes a role from a group.</summary>
-    Task<AuthorizationResult<Done>> UnassignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<Done, AuthorizationError>> UnassignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Reloads roles and ACLs from the tables. For changes made outside this grain across many workspaces (service-app

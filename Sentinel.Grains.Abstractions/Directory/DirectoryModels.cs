@@ -164,25 +164,6 @@ public enum DirectoryError
     EmailTaken,
 }
 
-/// <summary>
-/// The outcome of a directory change: a value, or a refusal with its reason. Expected outcomes are values, not
-/// exceptions. (A flat record rather than nested subtypes: Orleans serializes generic nested hierarchies poorly.)
-/// </summary>
-[GenerateSerializer, Immutable, Alias("sentinel.DirectoryResult`1")]
-public sealed record DirectoryResult<T>(
-    [property: Id(0)] T? Value,
-    [property: Id(1)] DirectoryError? Error)
-{
-    /// <summary>True when the change was made.</summary>
-    public bool IsOk => Error is null;
-
-    /// <summary>The change was made.</summary>
-    public static DirectoryResult<T> Ok(T value) => new(value, null);
-
-    /// <summary>The change was refused; nothing was written.</summary>
-    public static DirectoryResult<T> Refused(DirectoryError error) => new(default, error);
-}
-
 /// <summary>Used where a change has no value to return.</summary>
 [GenerateSerializer, Immutable, Alias("sentinel.Done")]
 public sealed record Done

@@ -7,7 +7,7 @@ public interface IUserGrain : IGrainWithGuidKey
     Task<UserProfile?> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates the user with this grain's id. Refused with <see cref="DirectoryError.EmailTaken"/> when the email is used (case-insensitive).</summary>
-    Task<DirectoryResult<UserProfile>> CreateAsync(string email, string name, string? avatarUrl, bool isAdmin, CancellationToken cancellationToken = default);
+    Task<Result<UserProfile, DirectoryError>> CreateAsync(string email, string name, string? avatarUrl, bool isAdmin, CancellationToken cancellationToken = default);
 
     /// <summary>Updates name and/or avatar (null leaves a field as it is). Null result when the user does not exist.</summary>
     Task<UserProfile?> UpdateProfileAsync(string? name, string? avatarUrl, CancellationToken cancellationToken = default);

@@ -4,22 +4,22 @@ namespace Sentinel.Grains.ServiceApps;
 public interface IServiceAppGrain : IGrainWithGuidKey
 {
     /// <summary>Creates the app with this grain's id and a new key (<c>sk_</c> + 32 random bytes); the key is returned once.</summary>
-    Task<ServiceAppResult<ServiceAppWithKey>> CreateAsync(string name, string serviceName, IReadOnlyList<string> allowedOrigins, IReadOnlyList<string> allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<ServiceAppWithKey, ServiceAppError>> CreateAsync(string name, string serviceName, IReadOnlyList<string> allowedOrigins, IReadOnlyList<string> allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>The app, or null.</summary>
     Task<ServiceAppInfo?> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Replaces the key: the old one stops working at once, on every silo.</summary>
-    Task<ServiceAppResult<ServiceAppWithKey>> RotateKeyAsync(Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<ServiceAppWithKey, ServiceAppError>> RotateKeyAsync(Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Updates fields given (null leaves a field as it is).</summary>
-    Task<ServiceAppResult<ServiceAppInfo>> UpdateAsync(string? name, bool? isActive, IReadOnlyList<string>? allowedOrigins, IReadOnlyList<string>? allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<ServiceAppInfo, ServiceAppError>> UpdateAsync(string? name, bool? isActive, IReadOnlyList<string>? allowedOrigins, IReadOnlyList<string>? allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Deletes the app: its key stops working at once, on every silo, and every ACL of its service is purged (the
     /// service's actions stay). Returns how many ACLs were purged.
     /// </summary>
-    Task<ServiceAppResult<int>> DeleteAsync(Guid? actorId, CancellationToken cancellationToken = default);
+    Task<Result<int, ServiceAppError>> DeleteAsync(Guid? actorId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -38,18 +38,3 @@ public enum ServiceAppError
     ServiceNameTaken,
 }
 
-/// <summary>The outcome of a service-app change: a value or a refusal.</summary>
-[GenerateSerializer, Immutable, Alias("sentinel.ServiceAppResult`1")]
-public sealed record ServiceAppResult<T>(
-    [property: Id(0)] T? Value,
-    [property: Id(1)] ServiceAppError? Error)
-{
-    /// <summary>True when the change was made.</summary>
-    public bool IsOk => Error is null;
-
-    /// <summary>Done.</summary>
-    public static ServiceAppResult<T> Ok(T value) => new(value, null);
-
-    /// <summary>Refused; nothing was written.</summary>
-    public static ServiceAppResult<T> Refused(ServiceAppError error) => new(default, error);
-}

@@ -14,7 +14,7 @@ namespace Sentinel.Grains.Authorization;
 [StatelessWorker]
 internal sealed class AuthorizationGatewayGrain : Grain, IAuthorizationGatewayGrain
 {
-    public async Task<ServiceCallResult<IReadOnlyList<bool>>> CheckPermissionsAsync(ServiceCredentials caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<bool>, ServiceCallRefusal>> CheckPermissionsAsync(ServiceCredentials caller, IReadOnlyList<AclCheck> checks, CancellationToken cancellationToken)
     {
         // Started before the refusals are known only when nothing but revocation could refuse (the answer is a read).
         var early = checks.Count > 0 && LocallyAdmitted(caller, checks.Select(c => c.Resource.ServiceName), null)
@@ -24,15 +24,15 @@ internal sealed class AuthorizationGatewayGrain : Grain, IAuthorizationGatewayGr
         if (refusal is not null)
         {
             Observe(early);
-            return ServiceCallResult<IReadOnlyList<bool>>.Refused(refusal.Value, detail);
+            return Result<IReadOnlyList<bool>, ServiceCallRefusal>.Refused(refusal.Value, detail);
         }
         var allowed = checks.Count == 0
             ? []
             : await (early ?? Workspace(caller.WorkspaceId).CheckPermissionsAsync(new Actor(caller.UserId, caller.TokenRole), checks, cancellationToken));
-        return ServiceCallResult<IReadOnlyList<bool>>.Ok(allowed);
+        return Result<IReadOnlyList<bool>, ServiceCallRefusal>.Ok(allowed);
     }
 
-    public async Task<ServiceCallResult<ActionCheck>> CheckActionAsync(ServiceCredentials caller, Guid workspaceId, string serviceName, string action, CancellationToken cancellationToken)
+    public async Task<Result<ActionCheck, ServiceCallRefusal>> CheckActionAsync(ServiceCredentials caller, Guid workspaceId, string serviceName, string action, CancellationToken cancellationToken)
     {
         var early = LocallyAdmitted(caller, [serviceName], workspaceId)
             ? Workspace(workspaceId).CheckActionAsync(caller.UserId, serviceName, action, cancellationToken)
@@ -41,10 +41,10 @@ internal sealed class AuthorizationGatewayGrain : Grain, IAuthorizationGatewayGr
         if (refusal is not null)
         {
             Observe(early);
-            return ServiceCallResult<ActionCheck>.Refused(refusal.Value, detail);
+            return Result<ActionCheck, ServiceCallRefusal>.Refused(refusal.Value, detail);
         }
         var result = await (early ?? Workspace(workspaceId).CheckActionAsync(caller.UserId, serviceName, action, cancellationToken));
-        return ServiceCallResult<ActionCheck>.Ok(result);
+        return Result<ActionCheck, ServiceCallRefusal>.Ok(result);
     }
 
     private IWorkspaceAuthorizationGrain Workspace(Guid id) => GrainFactory.GetGrain<IWorkspaceAuthorizationGrain>(id);

@@ -80,11 +80,11 @@ internal sealed class AuthorizationLookupGrain(NpgsqlDataSource database) : Grai
 [StatelessWorker]
 internal sealed class ServiceActionRegistryGrain(NpgsqlDataSource database) : Grain, IServiceActionRegistryGrain
 {
-    public async Task<AuthorizationResult<IReadOnlyList<ServiceActionInfo>>> RegisterAsync(string serviceName, IReadOnlyList<ActionDefinition> actions, CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<ServiceActionInfo>, AuthorizationError>> RegisterAsync(string serviceName, IReadOnlyList<ActionDefinition> actions, CancellationToken cancellationToken)
     {
         var duplicate = actions.GroupBy(a => a.Action, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) return AuthorizationResult<IReadOnlyList<ServiceActionInfo>>.Refused(AuthorizationError.DuplicateAction, duplicate.Key);
-        if (actions.Count == 0) return AuthorizationResult<IReadOnlyList<ServiceActionInfo>>.Ok([]);
+        if (duplicate is not null) return Result<IReadOnlyList<ServiceActionInfo>, AuthorizationError>.Refused(AuthorizationError.DuplicateAction, duplicate.Key);
+        if (actions.Count == 0) return Result<IReadOnlyList<ServiceActionInfo>, AuthorizationError>.Ok([]);
 
         await using var cmd = database.CreateCommand(
             "INSERT INTO service_actions (id, service_name, action, description) " +
@@ -108,7 +108,7 @@ internal sealed class ServiceActionRegistryGrain(NpgsqlDataSource database) : Gr
             .OrderBy(r => r.Inserted)
             .ThenBy(r => order[r.Info.Action])
             .Select(r => r.Info).ToArray();
-        return AuthorizationResult<IReadOnlyList<ServiceActionInfo>>.Ok(result);
+        return Result<IReadOnlyList<ServiceActionInfo>, AuthorizationError>.Ok(result);
     }
 
     public async Task<IReadOnlyList<ServiceActionInfo>> ListAsync(string? serviceName, CancellationToken cancellationToken)

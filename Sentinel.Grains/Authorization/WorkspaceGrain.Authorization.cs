@@ -46,14 +46,14 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
     // The answer is computed in the first, synchronous part of the turn (so, like the plain reads, it never sees a write
     // between its commit and its memory update), while the session grain is asked. A revocation refusal comes first, as
     // on the gateway path: a revoked token is refused even while this workspace's state is untrusted (503 otherwise).
-    public Task<ServiceCallResult<bool[]>> CheckPermissionsForTokenAsync(CheckCaller caller, AclCheck[] checks, CancellationToken cancellationToken) =>
+    public Task<Result<bool[], ServiceCallRefusal>> CheckPermissionsForTokenAsync(CheckCaller caller, AclCheck[] checks, CancellationToken cancellationToken) =>
         AfterRevocationAsync(caller, () => Evaluate(new Actor(caller.UserId, caller.TokenRole), checks), cancellationToken);
 
-    public Task<ServiceCallResult<ActionCheck>> CheckActionForTokenAsync(CheckCaller caller, string serviceName, string action, CancellationToken cancellationToken) =>
+    public Task<Result<ActionCheck, ServiceCallRefusal>> CheckActionForTokenAsync(CheckCaller caller, string serviceName, string action, CancellationToken cancellationToken) =>
         AfterRevocationAsync(caller, () => CheckActionAsync(caller.UserId, serviceName, action, cancellationToken).Result, cancellationToken);
 
     /// <summary>Evaluates <paramref name="answer"/> (synchronous, from memory) while the token's revocation is asked; the answer only if not refused.</summary>
-    private async Task<ServiceCallResult<T>> AfterRevocationAsync<T>(CheckCaller caller, Func<T> answer, CancellationToken cancellationToken)
+    private async Task<Result<T, ServiceCallRefusal>> AfterRevocationAsync<T>(CheckCaller caller, Func<T> answer, CancellationToken cancellationToken)
     {
         var session = GrainFactory.GetGrain<IUserSessionGrain>(caller.UserId).CheckAsync(caller.Token, cancellationToken);
         T value = default!;
@@ -68,11 +68,11 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         }
         switch (await session)
         {
-            case TokenStatus.Revoked: return ServiceCallResult<T>.Refused(ServiceCallRefusal.TokenRevoked);
-            case TokenStatus.Deactivated: return ServiceCallResult<T>.Refused(ServiceCallRefusal.UserDeactivated);
+            case TokenStatus.Revoked: return Result<T, ServiceCallRefusal>.Refused(ServiceCallRefusal.TokenRevoked);
+            case TokenStatus.Deactivated: return Result<T, ServiceCallRefusal>.Refused(ServiceCallRefusal.UserDeactivated);
         }
         failure?.Throw();
-        return ServiceCallResult<T>.Ok(value);
+        return Result<T, ServiceCallRefusal>.Ok(value);
     }
 
     public Task<AccessibleResources> GetAccessibleAsync(Actor caller, string serviceName, string resourceType, AclPermission action, int? limit, CancellationToken cancellationToken)
@@ -151,13 +151,13 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
 
     // ---- ACL writes: PostgreSQL first, then memory, before returning.
 
-    public Task<AuthorizationResult<AclInfo>> RegisterResourceAsync(ResourceRef resource, Guid ownerId, AclVisibility visibility, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<AclInfo, AuthorizationError>> RegisterResourceAsync(ResourceRef resource, Guid ownerId, AclVisibility visibility, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (workspace is null) return Deny<AclInfo>(AuthorizationError.WorkspaceNotFound);
         if (acls.Find(resource) is { } existing)
         {
             // Idempotent for the same owner; another owner is a conflict, not a silent success (D20).
-            return existing.OwnerId == ownerId ? AuthorizationResult<AclInfo>.Ok(acls.ToInfo(existing, Id)) : Deny<AclInfo>(AuthorizationError.ResourceConflict);
+            return existing.OwnerId == ownerId ? Result<AclInfo, AuthorizationError>.Ok(acls.ToInfo(existing, Id)) : Deny<AclInfo>(AuthorizationError.ResourceConflict);
         }
         var id = Guid.NewGuid();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -187,10 +187,10 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await AuditAsync(connection, tx, audit, "resource_permission", id, new { service_name = resource.ServiceName, resource_type = resource.ResourceType }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         var entry = acls.Add(id, resource.ServiceName, resource.ResourceType, resource.ResourceId, ownerId, visibility, createdAt);
-        return AuthorizationResult<AclInfo>.Ok(acls.ToInfo(entry, Id));
+        return Result<AclInfo, AuthorizationError>.Ok(acls.ToInfo(entry, Id));
     });
 
-    public Task<AuthorizationResult<AclInfo>> SetVisibilityAsync(Guid permissionId, AclVisibility visibility, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<AclInfo, AuthorizationError>> SetVisibilityAsync(Guid permissionId, AclVisibility visibility, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (acls.Find(permissionId) is not { } entry) return Deny<AclInfo>(AuthorizationError.PermissionNotFound);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -204,10 +204,10 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await AuditAsync(connection, tx, audit, "resource_permission", permissionId, new { visibility = visibility.ToName() }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         entry.Visibility = visibility;
-        return AuthorizationResult<AclInfo>.Ok(acls.ToInfo(entry, Id));
+        return Result<AclInfo, AuthorizationError>.Ok(acls.ToInfo(entry, Id));
     });
 
-    public Task<AuthorizationResult<AclShareInfo>> ShareAsync(Guid permissionId, Actor? sharer, GranteeType granteeType, Guid granteeId, AclPermission permission, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<AclShareInfo, AuthorizationError>> ShareAsync(Guid permissionId, Actor? sharer, GranteeType granteeType, Guid granteeId, AclPermission permission, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (acls.Find(permissionId) is not { } entry) return Deny<AclShareInfo>(AuthorizationError.PermissionNotFound);
         if (sharer is not null)
@@ -244,10 +244,10 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await AuditAsync(connection, tx, audit, "resource_permission", permissionId, new { grantee_type = granteeType.ToName(), grantee_id = granteeId, permission = permission.ToName() }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         var share = acls.Upsert(entry, shareId, granteeType, granteeId, permission, grantedBy, grantedAt);
-        return AuthorizationResult<AclShareInfo>.Ok(share.ToInfo());
+        return Result<AclShareInfo, AuthorizationError>.Ok(share.ToInfo());
     });
 
-    public Task<AuthorizationResult<Done>> UnshareAsync(Guid permissionId, GranteeType granteeType, Guid granteeId, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> UnshareAsync(Guid permissionId, GranteeType granteeType, Guid granteeId, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (acls.Find(permissionId) is not { } entry) return Deny<Done>(AuthorizationError.PermissionNotFound);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -263,10 +263,10 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await AuditAsync(connection, tx, audit, "resource_permission", permissionId, new { grantee_type = granteeType.ToName(), grantee_id = granteeId }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         acls.RemoveShare(entry, granteeType, granteeId);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
-    public Task<AuthorizationResult<Done>> DeleteResourceAsync(ResourceRef resource, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> DeleteResourceAsync(ResourceRef resource, Audit? audit, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (acls.Find(resource) is not { } entry) return Deny<Done>(AuthorizationError.ResourceNotFound);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -279,12 +279,12 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await AuditAsync(connection, tx, audit, "resource_permission", entry.Id, new { service_name = resource.ServiceName, resource_type = resource.ResourceType }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         acls.Remove(entry);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
     // ---- RBAC writes.
 
-    public Task<AuthorizationResult<RoleInfo>> CreateRoleAsync(string name, string? description, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<RoleInfo, AuthorizationError>> CreateRoleAsync(string name, string? description, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (workspace is null) return Deny<RoleInfo>(AuthorizationError.WorkspaceNotFound);
         if (rbac.FindByName(name) is not null) return Deny<RoleInfo>(AuthorizationError.RoleNameTaken);
@@ -306,10 +306,10 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await ActivityLog.WriteAsync(connection, tx, "role_created", actorId, "role", id, Id, new { name }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         var role = rbac.AddRole(id, name, description, actorId, new DateTimeOffset(created, TimeSpan.Zero));
-        return AuthorizationResult<RoleInfo>.Ok(rbac.ToInfo(role, Id));
+        return Result<RoleInfo, AuthorizationError>.Ok(rbac.ToInfo(role, Id));
     });
 
-    public Task<AuthorizationResult<RoleInfo>> UpdateRoleAsync(Guid roleId, string? name, string? description, bool descriptionSet, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<RoleInfo, AuthorizationError>> UpdateRoleAsync(Guid roleId, string? name, string? description, bool descriptionSet, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<RoleInfo>(AuthorizationError.RoleNotFound);
         if (name is not null && name != role.Name && rbac.FindByName(name) is not null) return Deny<RoleInfo>(AuthorizationError.RoleNameTaken);
@@ -328,18 +328,18 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await tx.CommitAsync(cancellationToken);
         role.Name = name ?? role.Name;
         if (descriptionSet) role.Description = description;
-        return AuthorizationResult<RoleInfo>.Ok(rbac.ToInfo(role, Id));
+        return Result<RoleInfo, AuthorizationError>.Ok(rbac.ToInfo(role, Id));
     });
 
-    public Task<AuthorizationResult<Done>> DeleteRoleAsync(Guid roleId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> DeleteRoleAsync(Guid roleId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         await ExecuteAsync("DELETE FROM roles WHERE id = @role", roleId, null, "role_deleted", actorId, new { name = role.Name }, cancellationToken);
         rbac.RemoveRole(role);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
-    public Task<AuthorizationResult<Done>> AddRoleActionsAsync(Guid roleId, IReadOnlyList<Guid> serviceActionIds, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> AddRoleActionsAsync(Guid roleId, IReadOnlyList<Guid> serviceActionIds, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         var ids = serviceActionIds.Distinct().ToArray();
@@ -370,20 +370,20 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
             rbac.DefineAction(id, name.Service, name.Action);
             rbac.Grant(role, id);
         }
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
-    public Task<AuthorizationResult<Done>> RemoveRoleActionAsync(Guid roleId, Guid serviceActionId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> RemoveRoleActionAsync(Guid roleId, Guid serviceActionId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!role.Actions.Contains(serviceActionId)) return Deny<Done>(AuthorizationError.RoleActionNotFound);
         await ExecuteAsync("DELETE FROM role_actions WHERE role_id = @role AND service_action_id = @other", roleId, serviceActionId,
             "role_action_removed", actorId, new { service_action_id = serviceActionId }, cancellationToken);
         rbac.Revoke(role, serviceActionId);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
-    public Task<AuthorizationResult<Done>> AssignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> AssignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!members.ContainsKey(userId)) return Deny<Done>(AuthorizationError.UserNotMember);
@@ -391,20 +391,20 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await ExecuteAsync("INSERT INTO user_roles (id, user_id, role_id, assigned_by) VALUES (gen_random_uuid(), @other, @role, @actor)", roleId, userId,
             "role_member_added", actorId, new { user_id = userId }, cancellationToken);
         rbac.AssignUser(role, userId);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
-    public Task<AuthorizationResult<Done>> UnassignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> UnassignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!role.Users.Contains(userId)) return Deny<Done>(AuthorizationError.UserRoleNotFound);
         await ExecuteAsync("DELETE FROM user_roles WHERE role_id = @role AND user_id = @other", roleId, userId,
             "role_member_removed", actorId, new { user_id = userId }, cancellationToken);
         rbac.UnassignUser(role, userId);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
-    public Task<AuthorizationResult<Done>> AssignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> AssignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!groups.ContainsKey(groupId)) return Deny<Done>(AuthorizationError.GroupNotFound);
@@ -412,17 +412,17 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
         await ExecuteAsync("INSERT INTO group_roles (id, group_id, role_id, assigned_by) VALUES (gen_random_uuid(), @other, @role, @actor)", roleId, groupId,
             "role_group_added", actorId, new { group_id = groupId }, cancellationToken);
         rbac.AssignGroup(role, groupId);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
-    public Task<AuthorizationResult<Done>> UnassignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
+    public Task<Result<Done, AuthorizationError>> UnassignGroupRoleAsync(Guid roleId, Guid groupId, Guid? actorId, CancellationToken cancellationToken) => WriteAsync(async () =>
     {
         if (rbac.Find(roleId) is not { } role) return Deny<Done>(AuthorizationError.RoleNotFound);
         if (!role.Groups.Contains(groupId)) return Deny<Done>(AuthorizationError.GroupRoleNotFound);
         await ExecuteAsync("DELETE FROM group_roles WHERE role_id = @role AND group_id = @other", roleId, groupId,
             "role_group_removed", actorId, new { group_id = groupId }, cancellationToken);
         rbac.UnassignGroup(role, groupId);
-        return AuthorizationResult<Done>.Ok(Done.Value);
+        return Result<Done, AuthorizationError>.Ok(Done.Value);
     });
 
     public async Task ReloadAuthorizationAsync(CancellationToken cancellationToken)
@@ -566,7 +566,7 @@ internal sealed partial class WorkspaceGrain : IWorkspaceAuthorizationGrain
     private Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Audit? audit, string targetType, Guid targetId, object detail, CancellationToken cancellationToken) =>
         audit is null ? Task.CompletedTask : ActivityLog.WriteAsync(connection, tx, audit.Action, audit.ActorId, targetType, targetId, Id, detail, cancellationToken);
 
-    private static AuthorizationResult<T> Deny<T>(AuthorizationError error, string? detail = null) => AuthorizationResult<T>.Refused(error, detail);
+    private static Result<T, AuthorizationError> Deny<T>(AuthorizationError error, string? detail = null) => Result<T, AuthorizationError>.Refused(error, detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId}: loaded {Resources} ACLs, {Shares} shares and {Roles} roles in {ElapsedMs} ms")]
     private static partial void LogAuthorizationLoaded(ILogger logger, Guid workspaceId, int resources, int shares, int roles, long elapsedMs);

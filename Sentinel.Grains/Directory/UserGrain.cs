@@ -13,13 +13,13 @@ internal sealed class UserGrain(UserStore store) : Grain, IUserGrain
         return user;
     }
 
-    public async Task<DirectoryResult<UserProfile>> CreateAsync(string email, string name, string? avatarUrl, bool isAdmin, CancellationToken cancellationToken)
+    public async Task<Result<UserProfile, DirectoryError>> CreateAsync(string email, string name, string? avatarUrl, bool isAdmin, CancellationToken cancellationToken)
     {
         if (await store.CreateAsync(Id, email, name, avatarUrl, isAdmin, cancellationToken) is not { } created)
-            return DirectoryResult<UserProfile>.Refused(DirectoryError.EmailTaken);
+            return Result<UserProfile, DirectoryError>.Refused(DirectoryError.EmailTaken);
         user = created;
         loaded = true;
-        return DirectoryResult<UserProfile>.Ok(created);
+        return Result<UserProfile, DirectoryError>.Ok(created);
     }
 
     public async Task<UserProfile?> UpdateProfileAsync(string? name, string? avatarUrl, CancellationToken cancellationToken)

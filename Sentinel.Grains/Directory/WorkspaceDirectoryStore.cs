@@ -14,7 +14,7 @@ internal sealed class WorkspaceDirectoryStore(NpgsqlDataSource database)
     internal sealed record Snapshot(WorkspaceInfo? Workspace, List<MembershipRow> Members, List<GroupInfo> Groups, List<(Guid Group, Guid User)> GroupMembers);
 
     /// <summary>The workspace with its owner's membership; refused with SlugTaken (slug or id taken) or UserNotFound (no such owner).</summary>
-    public Task<DirectoryResult<(WorkspaceInfo Workspace, MembershipRow Owner)>> CreateAsync(Guid id, string name, string slug, string? description, Guid ownerId, CancellationToken cancellationToken) =>
+    public Task<Result<(WorkspaceInfo Workspace, MembershipRow Owner), DirectoryError>> CreateAsync(Guid id, string name, string slug, string? description, Guid ownerId, CancellationToken cancellationToken) =>
         database.WriteWithActivityAsync(async (connection, tx) =>
         {
             WorkspaceInfo? created;
@@ -28,14 +28,14 @@ internal sealed class WorkspaceDirectoryStore(NpgsqlDataSource database)
                 cmd.Parameters.AddWithValue("owner", ownerId);
                 created = await cmd.ReadFirstAsync(DbReaders.Workspace, cancellationToken);
             }
-            if (created is null) return DirectoryResult<(WorkspaceInfo, MembershipRow)>.Refused(DirectoryError.SlugTaken);
+            if (created is null) return Result<(WorkspaceInfo, MembershipRow), DirectoryError>.Refused(DirectoryError.SlugTaken);
             try
             {
-                return DirectoryResult<(WorkspaceInfo, MembershipRow)>.Ok((created, await InsertMembershipAsync(connection, tx, id, ownerId, WorkspaceRole.Owner, cancellationToken)));
+                return Result<(WorkspaceInfo, MembershipRow), DirectoryError>.Ok((created, await InsertMembershipAsync(connection, tx, id, ownerId, WorkspaceRole.Owner, cancellationToken)));
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
             {
-                return DirectoryResult<(WorkspaceInfo, MembershipRow)>.Refused(DirectoryError.UserNotFound);
+                return Result<(WorkspaceInfo, MembershipRow), DirectoryError>.Refused(DirectoryError.UserNotFound);
             }
         }, result => result.IsOk ? new ActivityRow("workspace_created", ownerId, "workspace", id, id, new { name, slug }) : null, cancellationToken);
 
@@ -62,7 +62,7 @@ internal sealed class WorkspaceDirectoryStore(NpgsqlDataSource database)
         }, _ => new ActivityRow("workspace_deleted", actorId, "workspace", workspace.Id, null, new { name = workspace.Name, slug = workspace.Slug }), cancellationToken);
 
     /// <summary>The new membership and the member's row; refused with UserNotFound when no such user.</summary>
-    public Task<DirectoryResult<(MembershipRow Membership, UserProfile User)>> AddMemberAsync(Guid id, Guid actorId, Guid userId, WorkspaceRole role, object detail, CancellationToken cancellationToken) =>
+    public Task<Result<(MembershipRow Membership, UserProfile User), DirectoryError>> AddMemberAsync(Guid id, Guid actorId, Guid userId, WorkspaceRole role, object detail, CancellationToken cancellationToken) =>
         database.WriteWithActivityAsync(async (connection, tx) =>
         {
             MembershipRow member;
@@ -72,11 +72,11 @@ internal sealed class WorkspaceDirectoryStore(NpgsqlDataSource database)
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
             {
-                return DirectoryResult<(MembershipRow, UserProfile)>.Refused(DirectoryError.UserNotFound);
+                return Result<(MembershipRow, UserProfile), DirectoryError>.Refused(DirectoryError.UserNotFound);
             }
             await using var cmd = new NpgsqlCommand($"SELECT {DbReaders.UserColumns} FROM users WHERE id = @id", connection, tx);
             cmd.Parameters.AddWithValue("id", userId);
-            return DirectoryResult<(MembershipRow, UserProfile)>.Ok((member, (await cmd.ReadFirstAsync(DbReaders.User, cancellationToken))!));
+            return Result<(MembershipRow, UserProfile), DirectoryError>.Ok((member, (await cmd.ReadFirstAsync(DbReaders.User, cancellationToken))!));
         }, result => result.IsOk ? new ActivityRow("member_invited", actorId, "user", userId, id, detail) : null, cancellationToken);
 
     public Task ChangeRoleAsync(Guid id, Guid actorId, Guid userId, WorkspaceRole role, CancellationToken cancellationToken) =>

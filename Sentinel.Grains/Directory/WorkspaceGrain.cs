@@ -32,7 +32,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
 
-    public async Task<DirectoryResult<WorkspaceInfo>> CreateAsync(string name, string slug, string? description, Guid ownerId, CancellationToken cancellationToken)
+    public async Task<Result<WorkspaceInfo, DirectoryError>> CreateAsync(string name, string slug, string? description, Guid ownerId, CancellationToken cancellationToken)
     {
         if (workspace is not null) return Refused<WorkspaceInfo>(DirectoryError.SlugTaken);
         var result = await store.CreateAsync(Id, name, slug, description, ownerId, cancellationToken);
@@ -41,21 +41,21 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
 
         workspace = created;
         members[ownerId] = Member.Of(owner);
-        return DirectoryResult<WorkspaceInfo>.Ok(created);
+        return Result<WorkspaceInfo, DirectoryError>.Ok(created);
     }
 
     public Task<WorkspaceInfo?> GetAsync(CancellationToken cancellationToken) => Task.FromResult(workspace);
 
-    public async Task<DirectoryResult<WorkspaceInfo>> UpdateAsync(Actor actor, string? name, string? description, bool descriptionSet, CancellationToken cancellationToken)
+    public async Task<Result<WorkspaceInfo, DirectoryError>> UpdateAsync(Actor actor, string? name, string? description, bool descriptionSet, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<WorkspaceInfo>(refused);
         if (await store.UpdateAsync(Id, actor.UserId, name, description, descriptionSet, cancellationToken) is not { } updated)
             return Refused<WorkspaceInfo>(DirectoryError.WorkspaceNotFound);
         workspace = updated;
-        return DirectoryResult<WorkspaceInfo>.Ok(updated);
+        return Result<WorkspaceInfo, DirectoryError>.Ok(updated);
     }
 
-    public async Task<DirectoryResult<Done>> DeleteAsync(Actor actor, CancellationToken cancellationToken)
+    public async Task<Result<Done, DirectoryError>> DeleteAsync(Actor actor, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Owner) is { } refused) return Refused<Done>(refused);
         var info = workspace!;
@@ -70,7 +70,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         ClearAuthorization();
         await RevokeSessionsAsync(formerMembers, cancellationToken);
         DeactivateOnIdle();
-        return DirectoryResult<Done>.Ok(Done.Value);
+        return Result<Done, DirectoryError>.Ok(Done.Value);
     }
 
     public Task<WorkspaceRole?> GetRoleAsync(Guid userId, CancellationToken cancellationToken) =>
@@ -79,7 +79,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
     public Task<IReadOnlyList<Guid>> GetUserGroupsAsync(Guid userId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Guid>>(groups.Values.Where(g => g.Members.Contains(userId)).OrderBy(g => g.Info.CreatedAt).Select(g => g.Info.Id).ToArray());
 
-    public async Task<DirectoryResult<MemberInfo>> InviteAsync(Actor actor, string email, WorkspaceRole role, CancellationToken cancellationToken)
+    public async Task<Result<MemberInfo, DirectoryError>> InviteAsync(Actor actor, string email, WorkspaceRole role, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<MemberInfo>(refused);
         if (role == WorkspaceRole.Owner && ActingRole(actor) != WorkspaceRole.Owner) return Refused<MemberInfo>(DirectoryError.OnlyOwnersGrantOwner);
@@ -87,13 +87,13 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         return await AddAsync(actor, userId, role, new { email = MaskEmail(email), role = role.ToName() }, cancellationToken);
     }
 
-    public async Task<DirectoryResult<MemberInfo>> AddMemberAsync(Actor actor, Guid userId, WorkspaceRole role, CancellationToken cancellationToken)
+    public async Task<Result<MemberInfo, DirectoryError>> AddMemberAsync(Actor actor, Guid userId, WorkspaceRole role, CancellationToken cancellationToken)
     {
         if (workspace is null) return Refused<MemberInfo>(DirectoryError.WorkspaceNotFound);
         return await AddAsync(actor, userId, role, new { role = role.ToName() }, cancellationToken);
     }
 
-    private async Task<DirectoryResult<MemberInfo>> AddAsync(Actor actor, Guid userId, WorkspaceRole role, object detail, CancellationToken cancellationToken)
+    private async Task<Result<MemberInfo, DirectoryError>> AddAsync(Actor actor, Guid userId, WorkspaceRole role, object detail, CancellationToken cancellationToken)
     {
         if (members.ContainsKey(userId)) return Refused<MemberInfo>(DirectoryError.AlreadyMember);
         var added = await store.AddMemberAsync(Id, actor.UserId, userId, role, detail, cancellationToken);
@@ -101,10 +101,10 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         var member = Member.Of(added.Value.Membership);
         var user = added.Value.User;
         members[userId] = member;
-        return DirectoryResult<MemberInfo>.Ok(new MemberInfo(userId, user.Email, user.Name, user.AvatarUrl, role, member.JoinedAt));
+        return Result<MemberInfo, DirectoryError>.Ok(new MemberInfo(userId, user.Email, user.Name, user.AvatarUrl, role, member.JoinedAt));
     }
 
-    public async Task<DirectoryResult<MembershipRow>> ChangeRoleAsync(Actor actor, Guid userId, WorkspaceRole role, CancellationToken cancellationToken)
+    public async Task<Result<MembershipRow, DirectoryError>> ChangeRoleAsync(Actor actor, Guid userId, WorkspaceRole role, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<MembershipRow>(refused);
         if (!members.TryGetValue(userId, out var target)) return Refused<MembershipRow>(DirectoryError.MembershipNotFound);
@@ -120,10 +120,10 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
             members[userId] = target with { Role = role };
             await RevokeSessionsAsync([userId], cancellationToken);
         }
-        return DirectoryResult<MembershipRow>.Ok(new MembershipRow(target.MembershipId, Id, userId, role, target.JoinedAt));
+        return Result<MembershipRow, DirectoryError>.Ok(new MembershipRow(target.MembershipId, Id, userId, role, target.JoinedAt));
     }
 
-    public async Task<DirectoryResult<Done>> RemoveMemberAsync(Actor actor, Guid userId, CancellationToken cancellationToken)
+    public async Task<Result<Done, DirectoryError>> RemoveMemberAsync(Actor actor, Guid userId, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<Done>(refused);
         if (!members.TryGetValue(userId, out var target)) return Refused<Done>(DirectoryError.MembershipNotFound);
@@ -137,20 +137,20 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         foreach (var group in groups.Values) group.Members.Remove(userId);
         ForgetMemberGrants(userId);
         await RevokeSessionsAsync([userId], cancellationToken);
-        return DirectoryResult<Done>.Ok(Done.Value);
+        return Result<Done, DirectoryError>.Ok(Done.Value);
     }
 
-    public async Task<DirectoryResult<GroupInfo>> CreateGroupAsync(Actor actor, string name, string? description, CancellationToken cancellationToken)
+    public async Task<Result<GroupInfo, DirectoryError>> CreateGroupAsync(Actor actor, string name, string? description, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<GroupInfo>(refused);
         if (groups.Values.Any(g => g.Info.Name == name)) return Refused<GroupInfo>(DirectoryError.GroupNameTaken);
         if (await store.CreateGroupAsync(Id, actor.UserId, name, description, cancellationToken) is not { } created)
             return Refused<GroupInfo>(DirectoryError.GroupNameTaken);
         groups[created.Id] = new Group(created);
-        return DirectoryResult<GroupInfo>.Ok(created);
+        return Result<GroupInfo, DirectoryError>.Ok(created);
     }
 
-    public async Task<DirectoryResult<GroupInfo>> UpdateGroupAsync(Actor actor, Guid groupId, string? name, string? description, bool descriptionSet, CancellationToken cancellationToken)
+    public async Task<Result<GroupInfo, DirectoryError>> UpdateGroupAsync(Actor actor, Guid groupId, string? name, string? description, bool descriptionSet, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<GroupInfo>(refused);
         if (!groups.TryGetValue(groupId, out var group)) return Refused<GroupInfo>(DirectoryError.GroupNotFound);
@@ -158,10 +158,10 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         if (await store.UpdateGroupAsync(Id, actor.UserId, groupId, name, description, descriptionSet, cancellationToken) is not { } updated)
             return Refused<GroupInfo>(DirectoryError.GroupNotFound);
         group.Info = updated;
-        return DirectoryResult<GroupInfo>.Ok(updated);
+        return Result<GroupInfo, DirectoryError>.Ok(updated);
     }
 
-    public async Task<DirectoryResult<Done>> DeleteGroupAsync(Actor actor, Guid groupId, CancellationToken cancellationToken)
+    public async Task<Result<Done, DirectoryError>> DeleteGroupAsync(Actor actor, Guid groupId, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<Done>(refused);
         if (!groups.TryGetValue(groupId, out var group)) return Refused<Done>(DirectoryError.GroupNotFound);
@@ -171,10 +171,10 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         ForgetGroupGrants(groupId);
         // Group membership is in tokens (the groups claim): members' sessions go, as on group member removal.
         await RevokeSessionsAsync(group.Members.ToArray(), cancellationToken);
-        return DirectoryResult<Done>.Ok(Done.Value);
+        return Result<Done, DirectoryError>.Ok(Done.Value);
     }
 
-    public async Task<DirectoryResult<Done>> AddGroupMemberAsync(Actor actor, Guid groupId, Guid userId, CancellationToken cancellationToken)
+    public async Task<Result<Done, DirectoryError>> AddGroupMemberAsync(Actor actor, Guid groupId, Guid userId, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<Done>(refused);
         if (!groups.TryGetValue(groupId, out var group)) return Refused<Done>(DirectoryError.GroupNotFound);
@@ -184,10 +184,10 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         group.Members.Add(userId);
         // The groups claim grows: the member's session grain forgets the claims it holds (removals revoke instead).
         await GrainFactory.GetGrain<IUserSessionGrain>(userId).ClaimsChangedAsync(cancellationToken);
-        return DirectoryResult<Done>.Ok(Done.Value);
+        return Result<Done, DirectoryError>.Ok(Done.Value);
     }
 
-    public async Task<DirectoryResult<Done>> RemoveGroupMemberAsync(Actor actor, Guid groupId, Guid userId, CancellationToken cancellationToken)
+    public async Task<Result<Done, DirectoryError>> RemoveGroupMemberAsync(Actor actor, Guid groupId, Guid userId, CancellationToken cancellationToken)
     {
         if (Authorize(actor, WorkspaceRole.Admin) is { } refused) return Refused<Done>(refused);
         if (!groups.TryGetValue(groupId, out var group)) return Refused<Done>(DirectoryError.GroupNotFound);
@@ -195,7 +195,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         await store.RemoveGroupMemberAsync(Id, actor.UserId, groupId, userId, cancellationToken);
         group.Members.Remove(userId);
         await RevokeSessionsAsync([userId], cancellationToken);
-        return DirectoryResult<Done>.Ok(Done.Value);
+        return Result<Done, DirectoryError>.Ok(Done.Value);
     }
 
     /// <summary>The stricter of the token's role and the current membership: a demoted caller loses rights at once.</summary>
@@ -240,7 +240,7 @@ internal sealed partial class WorkspaceGrain(NpgsqlDataSource database, Workspac
         await LoadAuthorizationAsync(connection, cancellationToken);
     }
 
-    private static DirectoryResult<T> Refused<T>(DirectoryError error) => DirectoryResult<T>.Refused(error);
+    private static Result<T, DirectoryError> Refused<T>(DirectoryError error) => Result<T, DirectoryError>.Refused(error);
 
     /// <summary>Activity details keep only the domain of an email.</summary>
     private static string MaskEmail(string email)

@@ -4,47 +4,47 @@ internal sealed class ServiceAppGrain(ServiceAppStore store) : Grain, IServiceAp
 {
     private Guid Id => this.GetPrimaryKey();
 
-    public async Task<ServiceAppResult<ServiceAppWithKey>> CreateAsync(string name, string serviceName, IReadOnlyList<string> allowedOrigins, IReadOnlyList<string> allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken)
+    public async Task<Result<ServiceAppWithKey, ServiceAppError>> CreateAsync(string name, string serviceName, IReadOnlyList<string> allowedOrigins, IReadOnlyList<string> allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken)
     {
         var key = ServiceKeys.NewKey();
         var app = await store.CreateAsync(Id, name, serviceName, ServiceKeys.Hash(key), ServiceKeys.DisplayPrefix(key), allowedOrigins, allowedIdpAudiences, actorId, cancellationToken);
-        if (app is null) return ServiceAppResult<ServiceAppWithKey>.Refused(ServiceAppError.ServiceNameTaken);
+        if (app is null) return Result<ServiceAppWithKey, ServiceAppError>.Refused(ServiceAppError.ServiceNameTaken);
         // Unlike the original (D21), a new app's origins are allowed at once.
         await GrainFactory.GetGrain<Cors.ICorsOriginsGrain>(0).InvalidateAsync(cancellationToken);
-        return ServiceAppResult<ServiceAppWithKey>.Ok(new ServiceAppWithKey(app, key));
+        return Result<ServiceAppWithKey, ServiceAppError>.Ok(new ServiceAppWithKey(app, key));
     }
 
     public Task<ServiceAppInfo?> GetAsync(CancellationToken cancellationToken) => store.GetAsync(Id, cancellationToken);
 
-    public async Task<ServiceAppResult<ServiceAppWithKey>> RotateKeyAsync(Guid? actorId, CancellationToken cancellationToken)
+    public async Task<Result<ServiceAppWithKey, ServiceAppError>> RotateKeyAsync(Guid? actorId, CancellationToken cancellationToken)
     {
         var key = ServiceKeys.NewKey();
         if (await store.RotateKeyAsync(Id, ServiceKeys.Hash(key), ServiceKeys.DisplayPrefix(key), actorId, cancellationToken) is not { } rotated)
-            return ServiceAppResult<ServiceAppWithKey>.Refused(ServiceAppError.NotFound);
+            return Result<ServiceAppWithKey, ServiceAppError>.Refused(ServiceAppError.NotFound);
         // The old key's grain holds the app in memory: drop it, so the old key dies at once.
         await GrainFactory.GetGrain<IServiceKeyGrain>(rotated.OldKeyHash).InvalidateAsync(cancellationToken);
         await KeyChangedAsync(rotated.OldKeyHash, cancellationToken);
-        return ServiceAppResult<ServiceAppWithKey>.Ok(new ServiceAppWithKey(rotated.App, key));
+        return Result<ServiceAppWithKey, ServiceAppError>.Ok(new ServiceAppWithKey(rotated.App, key));
     }
 
-    public async Task<ServiceAppResult<ServiceAppInfo>> UpdateAsync(string? name, bool? isActive, IReadOnlyList<string>? allowedOrigins, IReadOnlyList<string>? allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken)
+    public async Task<Result<ServiceAppInfo, ServiceAppError>> UpdateAsync(string? name, bool? isActive, IReadOnlyList<string>? allowedOrigins, IReadOnlyList<string>? allowedIdpAudiences, Guid? actorId, CancellationToken cancellationToken)
     {
         if (await store.UpdateAsync(Id, name, isActive, allowedOrigins, allowedIdpAudiences, actorId, cancellationToken) is not { } updated)
-            return ServiceAppResult<ServiceAppInfo>.Refused(ServiceAppError.NotFound);
+            return Result<ServiceAppInfo, ServiceAppError>.Refused(ServiceAppError.NotFound);
         await GrainFactory.GetGrain<IServiceKeyGrain>(updated.KeyHash).InvalidateAsync(cancellationToken);
         await KeyChangedAsync(updated.KeyHash, cancellationToken);
         await GrainFactory.GetGrain<Cors.ICorsOriginsGrain>(0).InvalidateAsync(cancellationToken);
-        return ServiceAppResult<ServiceAppInfo>.Ok(updated.App);
+        return Result<ServiceAppInfo, ServiceAppError>.Ok(updated.App);
     }
 
-    public async Task<ServiceAppResult<int>> DeleteAsync(Guid? actorId, CancellationToken cancellationToken)
+    public async Task<Result<int, ServiceAppError>> DeleteAsync(Guid? actorId, CancellationToken cancellationToken)
     {
-        if (await store.DeleteAsync(Id, actorId, cancellationToken) is not { } deleted) return ServiceAppResult<int>.Refused(ServiceAppError.NotFound);
+        if (await store.DeleteAsync(Id, actorId, cancellationToken) is not { } deleted) return Result<int, ServiceAppError>.Refused(ServiceAppError.NotFound);
         // The key dies first, then the service's ACLs go; the registry reloads every workspace they were in.
         await GrainFactory.GetGrain<IServiceKeyGrain>(deleted.KeyHash).InvalidateAsync(cancellationToken);
         await KeyChangedAsync(deleted.KeyHash, cancellationToken);
         var purged = await GrainFactory.GetGrain<Authorization.IServiceActionRegistryGrain>(0).PurgeServicePermissionsAsync(deleted.ServiceName, null, cancellationToken);
-        return ServiceAppResult<int>.Ok(purged);
+        return Result<int, ServiceAppError>.Ok(purged);
     }
 
     /// <summary>

@@ -100,10 +100,10 @@ public static class PermissionsEndpoints
                 var items = checks.ToArray();
                 var answered = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(credentials.WorkspaceId)
                     .CheckPermissionsForTokenAsync(direct, items, ct), context.RequestAborted);
-                return answered.Refusal is { } refused ? ServiceFastPath.Refusal(refused, answered.Detail, "") : Results.Json(CheckResponse.From(checks, answered.Value!));
+                return answered.Error is { } refused ? ServiceFastPath.Refusal(refused, answered.Detail, "") : Results.Json(CheckResponse.From(checks, answered.Value!));
             }
             var answer = await calls.RunIdempotentAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0).CheckPermissionsAsync(credentials, checks, ct), context.RequestAborted);
-            return answer.Refusal is { } refusal ? ServiceFastPath.Refusal(refusal, answer.Detail, "") : Results.Json(CheckResponse.From(checks, answer.Value!));
+            return answer.Error is { } refusal ? ServiceFastPath.Refusal(refusal, answer.Detail, "") : Results.Json(CheckResponse.From(checks, answer.Value!));
         }
 
         var auth = await ServiceUser.AuthenticateAsync(context);

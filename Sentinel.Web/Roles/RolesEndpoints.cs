@@ -69,7 +69,7 @@ public static class RolesEndpoints
                     .CheckActionForTokenAsync(direct, body.ServiceName!, body.Action!, ct), context.RequestAborted)
                 : await calls.RunAsync((g, ct) => g.GetGrain<IAuthorizationGatewayGrain>(0)
                     .CheckActionAsync(credentials, workspaceId, body.ServiceName!, body.Action!, ct), context.RequestAborted);
-            return answer.Refusal is { } refusal
+            return answer.Error is { } refusal
                 ? ServiceFastPath.Refusal(refusal, answer.Detail, "Cross-workspace check not allowed")
                 : Results.Json(new CheckActionResponse(answer.Value!.Allowed, answer.Value.Roles));
         }

@@ -1,3 +1,4 @@
+using Sentinel.Grains;
 using Sentinel.Grains.Directory;
 using Sentinel.Web.Errors;
 
@@ -30,7 +31,7 @@ public static class DirectoryErrors
     };
 
     /// <summary>Answers a result: the mapped value on success, the mapped refusal otherwise.</summary>
-    public static IResult Map<T>(DirectoryResult<T> result, Func<T, IResult> ok) =>
+    public static IResult Map<T>(Result<T, DirectoryError> result, Func<T, IResult> ok) =>
         result.Error is { } error ? ToResult(error) : ok(result.Value!);
 }
 

@@ -30,21 +30,21 @@ public sealed class DirectCheckTests(SentinelWebApplication app)
         var grain = s.Authorization(ws.Id);
 
         var ok = await grain.CheckPermissionsForTokenAsync(Caller(ws.Viewer.Id, jti), checks);
-        Assert.Null(ok.Refusal);
+        Assert.Null(ok.Error);
         Assert.Equal([true, false], ok.Value!);
         var action = await grain.CheckActionForTokenAsync(Caller(ws.Viewer.Id, jti), service.Name, "docs:write");
-        Assert.Null(action.Refusal);
+        Assert.Null(action.Error);
         Assert.False(action.Value!.Allowed);
 
         await s.Grains.GetGrain<IUserSessionGrain>(ws.Viewer.Id).DenyTokenAsync(jti, DateTimeOffset.UtcNow.AddMinutes(15));
         var revoked = await grain.CheckPermissionsForTokenAsync(Caller(ws.Viewer.Id, jti), checks);
-        Assert.Equal(ServiceCallRefusal.TokenRevoked, revoked.Refusal);
+        Assert.Equal(ServiceCallRefusal.TokenRevoked, revoked.Error);
         Assert.Null(revoked.Value);
-        Assert.Equal(ServiceCallRefusal.TokenRevoked, (await grain.CheckActionForTokenAsync(Caller(ws.Viewer.Id, jti), service.Name, "docs:write")).Refusal);
+        Assert.Equal(ServiceCallRefusal.TokenRevoked, (await grain.CheckActionForTokenAsync(Caller(ws.Viewer.Id, jti), service.Name, "docs:write")).Error);
 
         await s.Grains.GetGrain<IUserSessionGrain>(ws.Viewer2.Id).SetDeactivatedAsync(true);
-        Assert.Equal(ServiceCallRefusal.UserDeactivated, (await grain.CheckPermissionsForTokenAsync(Caller(ws.Viewer2.Id, Guid.NewGuid()), checks)).Refusal);
-        Assert.Equal(ServiceCallRefusal.UserDeactivated, (await grain.CheckActionForTokenAsync(Caller(ws.Viewer2.Id, Guid.NewGuid()), service.Name, "docs:write")).Refusal);
+        Assert.Equal(ServiceCallRefusal.UserDeactivated, (await grain.CheckPermissionsForTokenAsync(Caller(ws.Viewer2.Id, Guid.NewGuid()), checks)).Error);
+        Assert.Equal(ServiceCallRefusal.UserDeactivated, (await grain.CheckActionForTokenAsync(Caller(ws.Viewer2.Id, Guid.NewGuid()), service.Name, "docs:write")).Error);
     }
 
     [Fact]
