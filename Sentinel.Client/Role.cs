@@ -18,7 +18,7 @@ public enum Role
 
 internal static class Roles
 {
-    /// <summary>The role named by a <c>wrole</c> claim; an unknown name ranks below all (§3).</summary>
+    /// <summary>The role named by a <c>wrole</c> claim; an unknown name ranks below all.</summary>
     public static Role? Parse(string? value) => value switch
     {
         "viewer" => Role.Viewer,

@@ -2,7 +2,7 @@ namespace Sentinel.Client;
 
 /// <summary>
 /// A call to Sentinel failed: Sentinel refused it (<see cref="StatusCode"/>, <see cref="Detail"/> and <see cref="Code"/>
-/// from its JSON error body, contract §8.1), or it could not be reached (<see cref="IsTransportFailure"/>; status 503).
+/// from its JSON error body: <c>detail</c> and <c>code</c>), or it could not be reached (<see cref="IsTransportFailure"/>; status 503).
 /// </summary>
 public sealed class SentinelException : Exception
 {

@@ -1,6 +1,6 @@
 namespace Sentinel.Client;
 
-/// <summary>How the app's users reach it (contract §6.1).</summary>
+/// <summary>How the app's users reach it (Sentinel.Client/README.md).</summary>
 public enum SentinelMode
 {
     /// <summary>Users sign in through Sentinel; requests carry a Sentinel access token (<c>aud=sentinel:access</c>).</summary>

@@ -13,7 +13,7 @@ internal sealed partial class SentinelOptionsValidator : IValidateOptions<Sentin
             failures.Add("Sentinel:BaseUrl must be an absolute http(s) URL.");
         else
         {
-            // iss == BASE_URL verbatim (§2.1), and BASE_URL is a bare origin: anything after it would never match iss.
+            // iss == BASE_URL verbatim, and BASE_URL is a bare origin: anything after it would never match iss.
             if (baseUrl.AbsolutePath != "/" || !string.IsNullOrEmpty(baseUrl.Query))
                 failures.Add("Sentinel:BaseUrl must be a bare origin (scheme, host and port, no path).");
             if (options.RequireHttpsMetadata && baseUrl.Scheme != "https")

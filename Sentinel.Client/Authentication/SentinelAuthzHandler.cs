@@ -11,11 +11,11 @@ using Microsoft.IdentityModel.Tokens;
 namespace Sentinel.Client;
 
 /// <summary>
-/// Authz mode (§6.1): <c>Authorization: Bearer &lt;IdP token&gt;</c> checked against the IdP's JWKS (by kid; audience
+/// Authz mode (Sentinel.Client/README.md): <c>Authorization: Bearer &lt;IdP token&gt;</c> checked against the IdP's JWKS (by kid; audience
 /// only when <see cref="SentinelOptions.IdpAudience"/> is set), plus <c>X-Authz-Token</c> checked against Sentinel's
 /// (issuer <c>BaseUrl</c>, <c>aud=sentinel:authz</c>, RS256). The two are one user only when the authz token's
 /// <c>idp_sub</c> equals the IdP token's <c>sub</c>; an authz token minted for another service (<c>svc</c>) is refused,
-/// closing the cross-service replay of D9. The user is the authz token's <c>sub</c>, <c>wid</c>, <c>wslug</c>,
+/// closing the cross-service replay the original allowed. The user is the authz token's <c>sub</c>, <c>wid</c>, <c>wslug</c>,
 /// <c>wrole</c> and <c>actions</c>, with email and name from the IdP token; groups are empty.
 /// </summary>
 internal sealed class SentinelAuthzHandler(

@@ -8,8 +8,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Sentinel.Client;
 
 /// <summary>
-/// Proxy mode: JwtBearer set up from Sentinel's discovery document. Issuer = <c>BaseUrl</c> verbatim (§2.1), audience
-/// <c>sentinel:access</c>, RS256 only, the key chosen by <c>kid</c> (§8.2: a token without a known kid is refused, and an
+/// Proxy mode: JwtBearer set up from Sentinel's discovery document. Issuer = <c>BaseUrl</c> verbatim, audience
+/// <c>sentinel:access</c>, RS256 only, the key chosen by <c>kid</c> (every token carries one: a token without a known kid is refused, and an
 /// unknown kid makes the app fetch the JWKS again, which is how a key rotation reaches it without a restart).
 /// </summary>
 internal sealed class SentinelJwtBearerSetup(IOptions<SentinelOptions> sentinel, SentinelKeys keys) : IConfigureNamedOptions<JwtBearerOptions>
@@ -60,7 +60,7 @@ internal sealed class SentinelJwtBearerSetup(IOptions<SentinelOptions> sentinel,
             context.Fail("Token missing required claims");
             return;
         }
-        // A token of one kind is never accepted as another (§8.2): the audience already says access; type must agree.
+        // A token of one kind is never accepted as another: the audience already says access; type must agree.
         if (token.TryGetPayloadValue<string>("type", out var type) && type != "access")
         {
             context.Fail("Invalid token type");
@@ -83,7 +83,7 @@ internal static class SentinelRevocation
         var http = context.RequestServices.GetRequiredService<SentinelHttpFactory>().Create();
         try
         {
-            // GET /users/me checks the denylist and deactivation for every bearer kind (flexible bearer with the key, §1.4).
+            // GET /users/me checks the denylist and deactivation for every bearer kind (an authz token only with a valid key).
             await http.SendAsync(HttpMethod.Get, "/users/me", null, BearerUse.Caller, token, idempotent: true, context.RequestAborted);
             return null;
         }
@@ -112,7 +112,7 @@ internal static class SentinelChallenge
     }
 }
 
-/// <summary>Writes the contract's error body (§8.1): <c>{"detail": …, "code": …}</c>.</summary>
+/// <summary>Writes the contract's error body: <c>{"detail": …, "code": …}</c>.</summary>
 internal static class SentinelProblem
 {
     public static async Task WriteAsync(HttpResponse response, int status, string detail, string? code)

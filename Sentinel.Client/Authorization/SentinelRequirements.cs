@@ -15,7 +15,7 @@ public sealed partial class SentinelActionRequirement : IAuthorizationRequiremen
     /// <summary>The action, for example <c>docs.edit</c>.</summary>
     public string Action { get; }
 
-    /// <summary>The contract's action pattern (§3.8).</summary>
+    /// <summary>The contract's action pattern: <c>^[a-z][a-z0-9_.:-]*$</c>.</summary>
     public static bool IsValidAction(string? action) => action is not null && ActionPattern().IsMatch(action);
 
     public override string ToString() => $"Sentinel action '{Action}'";
@@ -36,7 +36,7 @@ public sealed class WorkspaceRoleRequirement(Role minimum) : IAuthorizationRequi
 /// <summary>Endpoint metadata naming an action, so that start-up registration finds the actions the endpoints use.</summary>
 public sealed record SentinelActionMetadata(string Action);
 
-/// <summary>Why a Sentinel requirement failed, with the status the response gets (§6.1: transport 503, a refusal its status).</summary>
+/// <summary>Why a Sentinel requirement failed, with the status the response gets (transport failure 503, a refusal its own status).</summary>
 internal sealed class SentinelFailureReason(IAuthorizationHandler handler, int status, string detail, string? code)
     : AuthorizationFailureReason(handler, detail)
 {

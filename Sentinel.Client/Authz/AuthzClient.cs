@@ -17,7 +17,7 @@ public sealed record AuthzResolution(AuthzUser User, AuthzWorkspace? Workspace, 
 
 internal sealed record ResolveRequest(string IdpToken, string Provider, Guid? WorkspaceId);
 
-/// <summary>Authz mode's token exchange (<c>POST /authz/resolve</c>, contract §3.3), with the service key.</summary>
+/// <summary>Authz mode's token exchange (<c>POST /authz/resolve</c>), with the service key.</summary>
 public sealed class AuthzClient
 {
     private readonly SentinelHttp http;

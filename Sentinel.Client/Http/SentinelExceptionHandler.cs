@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Sentinel.Client;
 
 /// <summary>
-/// With <c>app.UseExceptionHandler()</c>, a <see cref="SentinelException"/> escaping a handler answers as §6.1 describes
+/// With <c>app.UseExceptionHandler()</c>, a <see cref="SentinelException"/> escaping a handler answers as the seed's SDKs do (Sentinel.Client/README.md)
 /// for the Python SDK: Sentinel unreachable → 503 with <c>Retry-After</c>; a refusal → its status (a non-error status →
 /// 502), with Sentinel's <c>detail</c> and <c>code</c>.
 /// </summary>

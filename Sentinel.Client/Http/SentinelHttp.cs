@@ -8,7 +8,7 @@ using Polly.Timeout;
 
 namespace Sentinel.Client;
 
-/// <summary>Which bearer a call sends beside the service key (contract §1.4).</summary>
+/// <summary>Which bearer a call sends beside the service key: none, the user's access token, or an authz token.</summary>
 internal enum BearerUse
 {
     /// <summary>Key-only routes: registration and ACL management.</summary>
@@ -79,7 +79,7 @@ internal sealed class SentinelHttp(HttpClient http, IOptionsMonitor<SentinelOpti
         ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
         || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
-    /// <summary>The §8.1 error body (<c>detail</c> string or 422 list, and <c>code</c>) as an exception.</summary>
+    /// <summary>The contract's error body (<c>detail</c> string or 422 list, and <c>code</c>) as an exception.</summary>
     public static async Task<SentinelException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;

@@ -1,7 +1,7 @@
 namespace Sentinel.Client;
 
 /// <summary>
-/// Sentinel's ACLs (<c>/permissions</c>, contract §3.7) for this service. Every call sends the service key; check,
+/// Sentinel's ACLs (<c>/permissions</c>, docs/authorization.md) for this service. Every call sends the service key; check,
 /// accessible and share also send a bearer (the one given, else the current request's Sentinel token: the access token
 /// in proxy mode, the authz token in authz mode). Failures throw <see cref="SentinelException"/>.
 /// </summary>

@@ -45,7 +45,7 @@ public sealed record AccessibleResources(IReadOnlyList<Guid> ResourceIds, bool H
 /// <summary>A share of a resource.</summary>
 public sealed record ResourceShare(Guid Id, GranteeType GranteeType, Guid GranteeId, PermissionAction Permission, Guid? GrantedBy, DateTimeOffset GrantedAt);
 
-/// <summary>A resource's ACL (contract §3.7).</summary>
+/// <summary>A resource's ACL: owner, visibility and shares (docs/authorization.md).</summary>
 public sealed record ResourcePermission(
     Guid Id, string ServiceName, string ResourceType, Guid ResourceId, Guid WorkspaceId, Guid? OwnerId,
     ResourceVisibility Visibility, DateTimeOffset CreatedAt, IReadOnlyList<ResourceShare> Shares);

@@ -12,7 +12,7 @@ internal sealed record CheckActionRequest(string ServiceName, string Action, Gui
 internal sealed record UserActionsResponse(IReadOnlyList<string> Actions);
 
 /// <summary>
-/// Sentinel's RBAC (<c>/roles</c>, contract §3.8) for this service. Check-action and user-actions need the caller's
+/// Sentinel's RBAC (<c>/roles</c>, docs/authorization.md) for this service. Check-action and user-actions need the caller's
 /// bearer beside the key (the given one, else the current request's Sentinel token).
 /// </summary>
 public sealed class RoleClient

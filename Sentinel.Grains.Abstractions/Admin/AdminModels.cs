@@ -2,7 +2,7 @@ using Sentinel.Grains.Directory;
 
 namespace Sentinel.Grains.Admin;
 
-/// <summary>A page of an admin list (§1.6): items, total, page, page size.</summary>
+/// <summary>A page of an admin list: items, total, page, page size.</summary>
 [GenerateSerializer, Immutable, Alias("sentinel.Page`1")]
 public sealed record Page<T>(
     [property: Id(0)] IReadOnlyList<T> Items,
@@ -10,17 +10,11 @@ public sealed record Page<T>(
     [property: Id(2)] int PageNumber,
     [property: Id(3)] int PageSize);
 
-/// <summary>The contract's <c>AdminUser</c>.</summary>
+/// <summary>The contract's <c>AdminUser</c>: the user row with its workspace count (the edge leaves out <c>updated_at</c>).</summary>
 [GenerateSerializer, Immutable, Alias("sentinel.AdminUser")]
 public sealed record AdminUser(
-    [property: Id(0)] Guid Id,
-    [property: Id(1)] string Email,
-    [property: Id(2)] string Name,
-    [property: Id(3)] string? AvatarUrl,
-    [property: Id(4)] bool IsActive,
-    [property: Id(5)] bool IsAdmin,
-    [property: Id(6)] DateTimeOffset CreatedAt,
-    [property: Id(7)] int WorkspaceCount);
+    [property: Id(0)] UserProfile User,
+    [property: Id(1)] int WorkspaceCount);
 
 /// <summary>A user's social account, as the admin detail shows it.</summary>
 [GenerateSerializer, Immutable, Alias("sentinel.SocialAccountInfo")]

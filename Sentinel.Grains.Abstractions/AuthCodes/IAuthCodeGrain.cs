@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Sentinel.Grains.AuthCodes;
 
-/// <summary>What an authorization code stands for (§2.5): the user, and what the code is bound to.</summary>
+/// <summary>What an authorization code stands for (single use, 300 s, PKCE S256; docs/sessions.md): the user, and what the code is bound to.</summary>
 /// <param name="UserId">The signed-in user.</param>
 /// <param name="Provider">The identity provider id the user signed in with.</param>
 /// <param name="ClientAppId">The client app whose redirect URI the code was sent to.</param>

@@ -2,7 +2,7 @@ using Sentinel.Grains.Directory;
 
 namespace Sentinel.Grains.Authorization;
 
-/// <summary>Who may see a resource without a share (§4.3): only the owner and admins, or every member.</summary>
+/// <summary>Who may see a resource without a share: only the owner and admins, or every member.</summary>
 public enum AclVisibility
 {
     /// <summary>Owner, workspace admins and owners, and shares only.</summary>
@@ -29,7 +29,7 @@ public enum AclPermission
     Edit = 1,
 }
 
-/// <summary>The contract's lowercase names for the ACL enumerations (§4.2).</summary>
+/// <summary>The contract's lowercase names for the ACL enumerations.</summary>
 public static class AclNames
 {
     /// <summary><c>private</c> or <c>workspace</c>.</summary>
@@ -86,7 +86,7 @@ public sealed record AclShareInfo(
     [property: Id(4)] Guid? GrantedBy,
     [property: Id(5)] DateTimeOffset GrantedAt);
 
-/// <summary>A resource's ACL row with its shares, as the contract shows it (§3.7).</summary>
+/// <summary>A resource's ACL row with its shares, as the contract shows it.</summary>
 [GenerateSerializer, Immutable, Alias("sentinel.AclInfo")]
 public sealed record AclInfo(
     [property: Id(0)] Guid Id,
@@ -113,7 +113,7 @@ public sealed record EnrichedAcl(
     [property: Id(1)] IReadOnlyDictionary<Guid, UserDisplay> Users,
     [property: Id(2)] IReadOnlyDictionary<Guid, string> GroupNames);
 
-/// <summary>The accessible-resources answer (§4.4).</summary>
+/// <summary>The accessible-resources answer (docs/authorization.md).</summary>
 /// <param name="ResourceIds">Matching ids; empty with <paramref name="HasFullAccess"/> when no limit was given to an admin.</param>
 /// <param name="HasFullAccess">The caller is a workspace admin or owner: the service should skip filtering.</param>
 [GenerateSerializer, Immutable, Alias("sentinel.AccessibleResources")]
@@ -121,7 +121,7 @@ public sealed record AccessibleResources(
     [property: Id(0)] IReadOnlyList<Guid> ResourceIds,
     [property: Id(1)] bool HasFullAccess);
 
-/// <summary>The answer to an RBAC action check (§4.5).</summary>
+/// <summary>The answer to an RBAC action check: allowed when a role of the member or of one of their groups grants it.</summary>
 [GenerateSerializer, Immutable, Alias("sentinel.ActionCheck")]
 public sealed record ActionCheck(
     [property: Id(0)] bool Allowed,
@@ -197,7 +197,7 @@ public enum AuthorizationError
     ResourceNotFound,
     /// <summary>The owner named at registration is not a user.</summary>
     OwnerNotFound,
-    /// <summary>The resource is already registered with another workspace or owner (D20).</summary>
+    /// <summary>The resource is already registered with another workspace or owner: a conflict, never the other row.</summary>
     ResourceConflict,
     /// <summary>The sharer is neither the owner nor a workspace admin or owner.</summary>
     NotOwnerOrAdmin,

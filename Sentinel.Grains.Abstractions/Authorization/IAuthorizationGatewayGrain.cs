@@ -30,12 +30,12 @@ public sealed record ServiceCredentials(
     [property: Id(8)] Guid? SessionId = null,
     [property: Id(9)] DateTimeOffset? MintedUnder = null);
 
-/// <summary>Why a service call was refused, in the order the contract checks them (§1.3, §1.4, §3.7, §3.8).</summary>
+/// <summary>Why a service call was refused, in the order the contract checks them (input, caller, resource and role rules).</summary>
 public enum ServiceCallRefusal
 {
     /// <summary>The key does not resolve to an active service app.</summary>
     InvalidKey,
-    /// <summary>An authz token minted for another service (§8.2): answered as an invalid token.</summary>
+    /// <summary>An authz token minted for another service (<c>svc</c> is enforced against the key's service): answered as an invalid token.</summary>
     TokenServiceMismatch,
     /// <summary>The token is denylisted or was issued before a "revoke all".</summary>
     TokenRevoked,

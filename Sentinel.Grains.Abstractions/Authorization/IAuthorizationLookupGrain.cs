@@ -17,7 +17,7 @@ public interface IAuthorizationLookupGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// The active service app whose <c>allowed_origins</c> lists <paramref name="origin"/> exactly; when several do, the
-    /// oldest (by creation, then id), so duplicates resolve the same way every time (D10).
+    /// oldest (by creation, then id), so duplicates resolve the same way every time (the original picked one arbitrarily).
     /// </summary>
     Task<ServiceKeyIdentity?> FindServiceByOriginAsync(string origin, CancellationToken cancellationToken = default);
 

@@ -16,7 +16,7 @@ namespace Sentinel.Grains.Authorization;
 public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
 {
     /// <summary>
-    /// Evaluates each check in order (§4.3). The caller's role is the stricter of <see cref="Actor.TokenRole"/> and the
+    /// Evaluates each check in order (docs/authorization.md, the check). The caller's role is the stricter of <see cref="Actor.TokenRole"/> and the
     /// current membership, and groups are the current group memberships (authz tokens carry none); a non-member is
     /// denied everything.
     /// </summary>
@@ -40,11 +40,11 @@ public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
     [AlwaysInterleave]
     Task<Result<ActionCheck, ServiceCallRefusal>> CheckActionForTokenAsync(CheckCaller caller, string serviceName, string action, CancellationToken cancellationToken = default);
 
-    /// <summary>Resources of one service and type the caller may act on (§4.4).</summary>
+    /// <summary>Resources of one service and type the caller may act on (docs/authorization.md).</summary>
     [AlwaysInterleave]
     Task<AccessibleResources> GetAccessibleAsync(Actor caller, string serviceName, string resourceType, AclPermission action, int? limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Whether a role of the member (assigned to them or to one of their groups) grants the action (§4.5).</summary>
+    /// <summary>Whether a role of the member (assigned to them or to one of their groups) grants the action.</summary>
     [AlwaysInterleave]
     Task<ActionCheck> CheckActionAsync(Guid userId, string serviceName, string action, CancellationToken cancellationToken = default);
 
@@ -78,7 +78,7 @@ public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
     Task<Result<AclInfo, AuthorizationError>> SetVisibilityAsync(Guid permissionId, AclVisibility visibility, Audit? audit = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Shares with a member or a group, or changes an existing share's level (view ↔ edit, D20). With a
+    /// Shares with a member or a group, or changes an existing share's level (view ↔ edit, which the original could not). With a
     /// <paramref name="sharer"/>, only the owner or a workspace admin or owner may share; null skips that rule (admin API).
     /// </summary>
     Task<Result<AclShareInfo, AuthorizationError>> ShareAsync(Guid permissionId, Actor? sharer, GranteeType granteeType, Guid granteeId, AclPermission permission, Audit? audit = null, CancellationToken cancellationToken = default);
@@ -108,7 +108,7 @@ public interface IWorkspaceAuthorizationGrain : IGrainWithGuidKey
     /// <summary>Takes a service action away from a role.</summary>
     Task<Result<Done, AuthorizationError>> RemoveRoleActionAsync(Guid roleId, Guid serviceActionId, Guid? actorId, CancellationToken cancellationToken = default);
 
-    /// <summary>Assigns a role to a workspace member (D19: members only).</summary>
+    /// <summary>Assigns a role to a workspace member (members only).</summary>
     Task<Result<Done, AuthorizationError>> AssignUserRoleAsync(Guid roleId, Guid userId, Guid? actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Removes a role from a user.</summary>

@@ -1,7 +1,7 @@
 namespace Sentinel.Grains.Cluster;
 
 /// <summary>
-/// Grain calls per second of each silo, for the admin cluster view (§8.3). Orleans' runtime statistics count message
+/// Grain calls per second of each silo, for the admin cluster view (<c>GET /admin/cluster</c>, docs/admin-api.md). Orleans' runtime statistics count message
 /// bytes, not calls, so every silo counts its incoming grain calls itself and reports the running total here every
 /// <see cref="CallRates.ReportInterval"/>; the rate is the delta between a silo's last two reports. Use key 0.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Sentinel.Grains.Cors;
 
 /// <summary>
-/// The dynamic part of the CORS allowlist (§1.5): the origins of active client apps' redirect URIs and the
+/// The dynamic part of the CORS allowlist (docs/hardening.md, CORS): the origins of active client apps' redirect URIs and the
 /// <c>allowed_origins</c> of active service apps. One activation per cluster (key 0), so an invalidation is seen by every
 /// edge's next poll. Reloads from PostgreSQL on <see cref="InvalidateAsync"/> and at most every
 /// <see cref="CorsOriginSet.MaxAge"/> otherwise, which bounds staleness even for changes made outside the grains.

@@ -32,7 +32,7 @@ public enum IdentityRefusal
 {
     /// <summary>The provider did not verify the email.</summary>
     EmailNotVerified,
-    /// <summary>The email belongs to a user who already signs in with another provider; never linked by email (§8.4).</summary>
+    /// <summary>The email belongs to a user who already signs in with another provider; never linked by email (no cross-provider linking).</summary>
     EmailLinkedElsewhere,
     /// <summary>Unknown identity and the policy forbids creating it (admin login by a non-admin).</summary>
     NotEligible,
@@ -47,7 +47,7 @@ public sealed record IdentityResolution(
     [property: Id(3)] IdentityRefusal? Refusal);
 
 /// <summary>
-/// Resolves a provider identity to a user, per §8.4: by (provider, subject); else a verified email claims a
+/// Resolves a provider identity to a user: by (provider, subject); else a verified email claims a
 /// pre-provisioned user that has no social account yet; a user with one is never attached to another provider by
 /// email; else a new user. Emails compare case-insensitively. Use key 0.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Sentinel.Grains.Directory;
 
-/// <summary>What an access token needs from a workspace for one user: read fresh at every issue (§2.3).</summary>
+/// <summary>What an access token needs from a workspace for one user: read fresh at every issue, never copied from the old token.</summary>
 /// <param name="Exists">Whether the workspace exists.</param>
 /// <param name="Slug">Its slug (empty when it does not exist).</param>
 /// <param name="Role">The user's role, or null when not a member.</param>

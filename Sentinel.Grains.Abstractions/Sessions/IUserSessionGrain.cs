@@ -10,7 +10,7 @@ namespace Sentinel.Grains.Sessions;
 public interface IUserSessionGrain : IGrainWithGuidKey
 {
     /// <summary>
-    /// Decides whether a token of this user is still usable (§8.2, exact to the instant). A token that names its
+    /// Decides whether a token of this user is still usable, exact to the instant (docs/sessions.md). A token that names its
     /// session (<c>sid</c>) is checked by reference: it is usable while that family is live, whatever the time of any
     /// revocation. A token without <c>sid</c> (admin, authz, and access tokens minted before <c>sid</c> existed) is
     /// refused when a user-wide cut-off was set after it was minted (<c>rvk</c>), or, lacking <c>rvk</c>, when its whole-second

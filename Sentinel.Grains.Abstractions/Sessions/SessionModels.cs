@@ -53,7 +53,7 @@ public sealed record RotateRequest(
     [property: Id(3)] SessionDevice Device,
     [property: Id(4)] SessionPolicy Policy);
 
-/// <summary>The claims an access token carries beside the registered ones (§2.2), read fresh at issue.</summary>
+/// <summary>The claims an access token carries beside the registered ones (email, name, workspace, role, groups), read fresh at issue.</summary>
 /// <param name="Email">The user's email.</param>
 /// <param name="Name">The user's name (may be empty).</param>
 /// <param name="WorkspaceId"><c>wid</c>.</param>
@@ -123,7 +123,7 @@ public abstract record SessionDecision
     public sealed record Refused([property: Id(0)] SessionRefusal Reason) : SessionDecision;
 }
 
-/// <summary>One refresh-token family as the sessions list shows it (§8.3). No token or jti.</summary>
+/// <summary>One refresh-token family as the sessions list shows it. No token or jti.</summary>
 /// <param name="FamilyId">The family id.</param>
 /// <param name="ClientAppId">Client app, if the code was bound to one.</param>
 /// <param name="ClientAppName">Its name at sign-in.</param>

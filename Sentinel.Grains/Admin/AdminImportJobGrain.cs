@@ -95,7 +95,7 @@ internal sealed partial class AdminImportJobGrain(AdminImportStore store, ILogge
             writeStartedSeconds = clock.Elapsed.TotalSeconds;
 
             await import.BeginAsync(ct);
-            // The user each email resolved to so far in this import (lower-cased: emails compare case-insensitively, §8.4).
+            // The user each email resolved to so far in this import (lower-cased: emails compare case-insensitively everywhere).
             var userIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
             var memberships = new HashSet<(Guid, Guid)>();
             foreach (var batch in writable.Chunk(job.BatchSize))

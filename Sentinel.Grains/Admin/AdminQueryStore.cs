@@ -194,8 +194,8 @@ internal sealed class AdminQueryStore(NpgsqlDataSource database)
         var result = new List<AdminUser>();
         await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
-            result.Add(new AdminUser(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetBoolean(4), r.GetBoolean(5),
-                r.GetFieldValue<DateTimeOffset>(6), r.GetInt32(8)));
+            result.Add(new AdminUser(new UserProfile(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetBoolean(4),
+                r.GetBoolean(5), r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7)), r.GetInt32(8)));
         return result;
     }
 

@@ -55,7 +55,7 @@ internal sealed class AclIndex
         byResource.TryGetValue(new Bucket(resource.ServiceName, resource.ResourceType), out var bucket) ? bucket.GetValueOrDefault(resource.ResourceId) : null;
 
     /// <summary>
-    /// §4.3 for one item, in the contract's order. <paramref name="role"/> is the caller's effective role and
+    /// The permission check for one item, in the contract's order of steps (docs/authorization.md, "The check"). <paramref name="role"/> is the caller's effective role and
     /// <paramref name="groups"/> their current groups; the caller has already been found to be a member.
     /// </summary>
     public bool Check(Guid userId, WorkspaceRole role, IReadOnlyCollection<Guid> groups, ResourceRef resource, AclPermission action) =>
@@ -90,7 +90,7 @@ internal sealed class AclIndex
         return false;
     }
 
-    /// <summary>§4.4. Owned, then shared, then workspace-visible ids (the contract leaves the order open).</summary>
+    /// <summary>The resources the caller may act on (<c>/permissions/accessible</c>): owned, then shared, then workspace-visible ids (the contract leaves the order open).</summary>
     public AccessibleResources Accessible(Guid userId, WorkspaceRole role, IReadOnlyCollection<Guid> groups, string service, string type, AclPermission action, int? limit)
     {
         var key = new Bucket(service, type);

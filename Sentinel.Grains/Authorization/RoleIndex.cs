@@ -1,7 +1,7 @@
 namespace Sentinel.Grains.Authorization;
 
 /// <summary>
-/// RBAC of one workspace in memory (§4.5, plus group roles): roles and the service actions they grant, and who holds
+/// RBAC of one workspace in memory (the action check of <c>/roles/check-action</c>, plus group roles): roles and the service actions they grant, and who holds
 /// them, directly or through a group. Not thread-safe: its grain is the only user.
 /// </summary>
 internal sealed class RoleIndex

@@ -23,6 +23,9 @@ public static class StoreRegistration
         services.AddSingleton<Directory.DirectoryQueryStore>();
         services.AddSingleton<Directory.WorkspaceDirectoryStore>();
         services.AddSingleton<Health.ReadinessStore>();
+        services.AddSingleton<Authorization.AuthorizationStore>();
+        services.AddSingleton<Authorization.AuthorizationLookupStore>();
+        services.AddSingleton<Authorization.ServiceActionStore>();
         return services;
     }
 }

@@ -129,7 +129,7 @@ internal sealed class IdentityStore(NpgsqlDataSource database)
         return new IdentityResolution(user, created, linked, null);
     }
 
-    /// <summary>GitHub subjects are stored as <c>github|&lt;id&gt;</c> (§8.4); the bare id is accepted on lookup.</summary>
+    /// <summary>GitHub subjects are stored as <c>github|&lt;id&gt;</c> (one canonical form); the bare id is accepted on lookup.</summary>
     internal static string Canonical(string provider, string subject) =>
         provider == "github" && !subject.StartsWith("github|", StringComparison.Ordinal) ? "github|" + subject : subject;
 

@@ -9,7 +9,7 @@ internal sealed class ServiceAppGrain(ServiceAppStore store) : Grain, IServiceAp
         var key = ServiceKeys.NewKey();
         var app = await store.CreateAsync(Id, name, serviceName, ServiceKeys.Hash(key), ServiceKeys.DisplayPrefix(key), allowedOrigins, allowedIdpAudiences, actorId, cancellationToken);
         if (app is null) return Result<ServiceAppWithKey, ServiceAppError>.Refused(ServiceAppError.ServiceNameTaken);
-        // Unlike the original (D21), a new app's origins are allowed at once.
+        // Unlike the original (which rebuilt CORS on every app change but this one), a new app's origins are allowed at once.
         await GrainFactory.GetGrain<Cors.ICorsOriginsGrain>(0).InvalidateAsync(cancellationToken);
         return Result<ServiceAppWithKey, ServiceAppError>.Ok(new ServiceAppWithKey(app, key));
     }

@@ -3,7 +3,7 @@ using Sentinel.Grains.Directory;
 
 namespace Sentinel.Grains.Sessions;
 
-/// <summary>What an issue needs to know about the user and the workspace, read fresh each time (§2.3).</summary>
+/// <summary>What an issue needs to know about the user and the workspace, read fresh each time: a refresh issues the current role, slug and groups.</summary>
 internal sealed record DirectoryRead(UserProfile? User, WorkspaceMemberClaims Member);
 
 /// <summary>

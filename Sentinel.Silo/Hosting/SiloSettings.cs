@@ -5,28 +5,13 @@ using Sentinel.Configuration;
 namespace Sentinel.Silo.Hosting;
 
 /// <summary>Silo settings, bound from the environment (the seed's variable names where it has them).</summary>
-public sealed class SiloSettings
+public sealed class SiloSettings : ClusterConnectionSettings
 {
     /// <summary><c>DATABASE_URL</c>. Default: the seed's dev database on 127.0.0.1:9001 with TLS.</summary>
     public string DatabaseUrl { get; set; } = "postgresql://identity:identity_dev@127.0.0.1:9001/identity?sslmode=require";
 
     /// <summary><c>DATABASE_CA_CERT</c>: CA file for PostgreSQL TLS. Default: none (encrypted, not verified, unless the URL says verify-full).</summary>
     public string? DatabaseCaCert { get; set; }
-
-    /// <summary><c>REDIS_URL</c>: membership. Default: <c>rediss://:sentinel_dev@127.0.0.1:9002/0</c>.</summary>
-    public string RedisUrl { get; set; } = "rediss://:sentinel_dev@127.0.0.1:9002/0";
-
-    /// <summary><c>REDIS_TLS_CA_CERT</c>. Default: none.</summary>
-    public string? RedisTlsCaCert { get; set; }
-
-    /// <summary><c>REDIS_TLS_VERIFY</c>: <c>required</c> or <c>none</c>. Default: <c>none</c>.</summary>
-    public string RedisTlsVerify { get; set; } = "none";
-
-    /// <summary><c>CLUSTER_ID</c>. Default: <c>sentinel</c>.</summary>
-    public string ClusterId { get; set; } = "sentinel";
-
-    /// <summary><c>SERVICE_ID</c>: keys grain state; keep it stable across deployments. Default: <c>sentinel</c>.</summary>
-    public string ServiceId { get; set; } = "sentinel";
 
     /// <summary><c>SILO_PORT</c>: silo-to-silo. Default: 11111.</summary>
     public int SiloPort { get; set; } = 11111;
@@ -61,11 +46,7 @@ public sealed class SiloSettings
         var s = new SiloSettings();
         s.DatabaseUrl = r.String("DATABASE_URL", s.DatabaseUrl);
         s.DatabaseCaCert = r.Raw("DATABASE_CA_CERT") ?? s.DatabaseCaCert;
-        s.RedisUrl = r.String("REDIS_URL", s.RedisUrl);
-        s.RedisTlsCaCert = r.Raw("REDIS_TLS_CA_CERT") ?? s.RedisTlsCaCert;
-        s.RedisTlsVerify = r.String("REDIS_TLS_VERIFY", s.RedisTlsVerify);
-        s.ClusterId = r.String("CLUSTER_ID", s.ClusterId);
-        s.ServiceId = r.String("SERVICE_ID", s.ServiceId);
+        s.BindConnection(r);
         s.SiloPort = r.Int("SILO_PORT", s.SiloPort);
         s.GatewayPort = r.Int("GATEWAY_PORT", s.GatewayPort);
         s.AdvertisedIp = r.String("SILO_ADVERTISED_IP", s.AdvertisedIp);
@@ -94,9 +75,7 @@ internal sealed class SiloSettingsValidator : IValidateOptions<SiloSettings>
         try { DatabaseUrl.Parse(s.DatabaseUrl, s.DatabaseCaCert); }
         catch (Exception ex) when (ex is FormatException or ArgumentException or UriFormatException)
         { failures.Add("DATABASE_URL is not a valid PostgreSQL URL or connection string."); }
-        try { Sentinel.Configuration.RedisUrl.Parse(s.RedisUrl); }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or UriFormatException)
-        { failures.Add("REDIS_URL is not a valid Redis URL."); }
+        s.ValidateConnection(failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -18,7 +18,7 @@ public static class AdminActivity
         }, aborted);
 
     /// <summary>
-    /// A request refused before its per-endpoint limiter (bad input) uses no quota there (§1.3); this records that the
+    /// A request refused before its per-endpoint limiter (bad input) uses no quota there; this records that the
     /// decision was deliberately skipped.
     /// </summary>
     public static void NotCounted(HttpContext context) =>

@@ -13,7 +13,7 @@ using static Sentinel.Web.Authz.ContractRules;
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// <c>/admin/client-apps</c> and <c>/admin/service-apps</c> (§3.9). Keys resolve through <see cref="IServiceKeyGrain"/>,
+/// <c>/admin/client-apps</c> and <c>/admin/service-apps</c> (docs/admin-directory.md). Keys resolve through <see cref="IServiceKeyGrain"/>,
 /// which the service-app grain invalidates on update, rotation and deletion before it answers; each web replica keeps a
 /// key's verdict for at most 500 ms, and the same grain pushes it out of every replica before it answers too
 /// (<c>ServiceKeyVerdicts</c>). Client-app redirect URIs and service-app origins are read from the tables on each sign-in
@@ -162,7 +162,7 @@ public static partial class AdminAppsEndpoints
     }
 
     /// <summary>
-    /// "Mutations rebuild CORS" (§3.9): this replica takes the new allowlist before answering; the others poll. The write
+    /// App mutations rebuild the CORS allowlist: this replica takes the new allowlist before answering; the others poll. The write
     /// has already happened, so a cluster hiccup here is not the caller's error: the poll catches up within seconds.
     /// </summary>
     private static async Task RefreshCorsAsync(CorsOrigins cors, HttpContext context)

@@ -6,7 +6,7 @@ using Sentinel.Web.Cluster;
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// <c>GET /admin/cluster</c> (§8.3): silos, activations by grain type and calls per second. Membership, activations and
+/// <c>GET /admin/cluster</c> (docs/admin-api.md): silos, activations by grain type and calls per second. Membership, activations and
 /// runtime statistics come from Orleans' <see cref="IManagementGrain"/>, called from the client directly; calls per
 /// second from <see cref="ICallRateGrain"/> (incoming grain calls counted on each silo, the delta of its last two reports).
 /// </summary>

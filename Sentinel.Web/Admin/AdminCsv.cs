@@ -58,7 +58,7 @@ public static class AdminCsv
         }
     }
 
-    /// <summary>One CSV field. Text that a spreadsheet would run as a formula gets a leading <c>'</c> (fixes the §7 formula injection).</summary>
+    /// <summary>One CSV field. Text that a spreadsheet would run as a formula gets a leading <c>'</c> (the original exported formulas as they were).</summary>
     public static string Text(string? value)
     {
         if (value is null) return "None";
@@ -69,7 +69,7 @@ public static class AdminCsv
     /// <summary>Python's rendering of a bool, as the original's CSV writer produced it.</summary>
     public static string Bool(bool value) => value ? "True" : "False";
 
-    /// <summary>ISO-8601 with <c>+00:00</c> (§1.6), microseconds only when non-zero.</summary>
+    /// <summary>ISO-8601 with <c>+00:00</c> (the contract's CSV form), microseconds only when non-zero.</summary>
     public static string Time(DateTimeOffset value)
     {
         var utc = value.ToUniversalTime();

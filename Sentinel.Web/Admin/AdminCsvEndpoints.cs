@@ -11,7 +11,7 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.Admin;
 
-/// <summary>CSV import (preview, execute) and the streamed user and workspace exports (§3.9).</summary>
+/// <summary>CSV import (preview, execute) and the streamed user and workspace exports (docs/admin-api.md).</summary>
 public static class AdminCsvEndpoints
 {
     /// <summary>Largest CSV file accepted (the contract's 5 MB).</summary>
@@ -31,7 +31,7 @@ public static class AdminCsvEndpoints
     public static RouteGroupBuilder MapAdminCsvEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapPost("/import/csv/preview", PreviewAsync).DisableAntiforgery();
-        // RATE_LIMIT_SENSITIVE per user (§8.5), decided once the file passed its checks.
+        // RATE_LIMIT_SENSITIVE per user, decided once the file passed its checks.
         admin.MapPost("/import/csv/execute", ExecuteAsync).DisableAntiforgery().WithRateLimitTier(RateLimitTier.Sensitive).DecideRateLimitInEndpoint();
         admin.MapGet("/export/users", ExportUsersAsync);
         admin.MapGet("/export/workspaces", ExportWorkspacesAsync);
@@ -110,15 +110,15 @@ public static class AdminCsvEndpoints
             while (true)
             {
                 var page = await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).ExportUsersAsync(after, afterId, ExportPage, ct), context.RequestAborted);
-                foreach (var u in page)
+                foreach (var (u, workspaceCount) in page)
                 {
                     await writer.WriteAsync(string.Join(',', AdminCsv.Id(u.Id), AdminCsv.Text(u.Email), AdminCsv.Text(u.Name), AdminCsv.Bool(u.IsActive),
-                        AdminCsv.Bool(u.IsAdmin), AdminCsv.Time(u.CreatedAt), AdminCsv.Int(u.WorkspaceCount)) + "\r\n");
+                        AdminCsv.Bool(u.IsAdmin), AdminCsv.Time(u.CreatedAt), AdminCsv.Int(workspaceCount)) + "\r\n");
                 }
                 count += page.Count;
                 await writer.FlushAsync(context.RequestAborted);
                 if (page.Count < ExportPage) break;
-                (after, afterId) = (page[^1].CreatedAt, page[^1].Id);
+                (after, afterId) = (page[^1].User.CreatedAt, page[^1].User.Id);
             }
             Log.Exported(logger, "users", admin.Caller.UserId, count);
         }, "text/csv; charset=utf-8", "users.csv");

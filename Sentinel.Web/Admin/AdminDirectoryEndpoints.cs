@@ -7,7 +7,7 @@ using Sentinel.Web.Validation;
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// The admin directory routes (§3.9): workspaces, members and groups; ACLs and service actions; RBAC roles; client and
+/// The admin directory routes (docs/admin-directory.md): workspaces, members and groups; ACLs and service actions; RBAC roles; client and
 /// service apps. Every handler binds <see cref="AdminSession"/> (cookie, CSRF header on writes, admin flag re-read), and
 /// every write goes to the grain that owns the data, so an in-memory check never sees a stale grant after it returns.
 /// </summary>
@@ -24,8 +24,8 @@ public static class AdminDirectoryEndpoints
     }
 
     /// <summary>
-    /// Limits a route under <paramref name="tier"/> keyed by the admin (§8.5), decided after the admin cookie was
-    /// verified, so rejected requests use no quota (§1.3).
+    /// Limits a route under <paramref name="tier"/> keyed by the admin (docs/rate-limiting.md), decided after the admin cookie was
+    /// verified, so rejected requests use no quota.
     /// </summary>
     internal static RouteHandlerBuilder WithAdminRateLimit(this RouteHandlerBuilder builder, RateLimitTier tier) => builder
         .WithRateLimitTier(tier)

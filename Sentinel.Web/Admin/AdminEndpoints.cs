@@ -1,7 +1,7 @@
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// The admin API (§3.9): every route under <c>/admin</c>, authenticated by the <c>admin_token</c> cookie through an
+/// The admin API (docs/admin-api.md): every route under <c>/admin</c>, authenticated by the <c>admin_token</c> cookie through an
 /// <see cref="Auth.AdminSession"/> parameter. No host restriction: the panel on ADMIN_PORT calls these same-origin.
 /// </summary>
 public static class AdminEndpoints

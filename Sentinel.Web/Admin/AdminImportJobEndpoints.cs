@@ -22,7 +22,7 @@ public static class AdminImportJobEndpoints
 
     public static RouteGroupBuilder MapAdminImportJobEndpoints(this RouteGroupBuilder admin)
     {
-        // RATE_LIMIT_SENSITIVE per user (§8.5), like execute: decided once the file passed its checks.
+        // RATE_LIMIT_SENSITIVE per user, like execute: decided once the file passed its checks.
         admin.MapPost("/import/csv/jobs", StartAsync).DisableAntiforgery().WithRateLimitTier(RateLimitTier.Sensitive).DecideRateLimitInEndpoint();
         admin.MapGet("/import/csv/jobs/{job_id}", GetAsync);
         admin.MapPost("/import/csv/jobs/{job_id}/cancel", CancelAsync);

@@ -3,7 +3,7 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.Admin;
 
-/// <summary>The contract's admin paging (§1.6): <c>page</c> ≥ 1 (1), <c>page_size</c> 1–100 (20), and the list shape.</summary>
+/// <summary>The contract's admin paging: <c>page</c> ≥ 1 (1), <c>page_size</c> 1–100 (20), and the list shape.</summary>
 public static class AdminPaging
 {
     public const int DefaultPageSize = 20;

@@ -13,7 +13,7 @@ using static Sentinel.Web.Authz.ContractRules;
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// <c>/admin/permissions</c> and <c>/admin/service-actions</c> (§3.9). Writes go to the workspace grain that holds the
+/// <c>/admin/permissions</c> and <c>/admin/service-actions</c> (docs/admin-directory.md). Writes go to the workspace grain that holds the
 /// ACL in memory (found by id), with an activity row written in the same transaction; purges go through the service
 /// action registry, which reloads every affected workspace before it answers.
 /// </summary>

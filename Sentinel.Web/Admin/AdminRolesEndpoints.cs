@@ -9,9 +9,9 @@ using static Sentinel.Web.Authz.ContractRules;
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// RBAC roles (§3.9): <c>/admin/workspaces/{id}/roles</c> and <c>/admin/roles/{rid}</c>. Writes go to the workspace's
+/// RBAC roles (docs/admin-directory.md): <c>/admin/workspaces/{id}/roles</c> and <c>/admin/roles/{rid}</c>. Writes go to the workspace's
 /// authorization grain, which holds roles in memory and answers <c>/roles/check-action</c> from them: a check that starts
-/// after a write returns sees it. Duplicates answer 409 instead of the original's 500 (D17).
+/// after a write returns sees it. Duplicates answer 409 instead of the original's 500.
 /// </summary>
 public static class AdminRolesEndpoints
 {

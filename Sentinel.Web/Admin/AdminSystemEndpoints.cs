@@ -17,7 +17,7 @@ using StackExchange.Redis;
 
 namespace Sentinel.Web.Admin;
 
-/// <summary>Dashboard reads of §3.9: stats, activity, the workspace picker, system health and settings.</summary>
+/// <summary>Dashboard reads of the admin API (docs/admin-api.md): stats, activity, the workspace picker, system health and settings.</summary>
 public static class AdminSystemEndpoints
 {
     /// <summary>The contract's fixed version string of <c>/admin/system/health</c>.</summary>
@@ -46,7 +46,15 @@ public static class AdminSystemEndpoints
     }
 
     public static async Task<IResult> StatsAsync(AdminSession admin, GrainCalls calls, HttpContext context) =>
-        Results.Json(await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).GetStatsAsync(ct), context.RequestAborted));
+        Results.Json(StatsResponse.From(await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).GetStatsAsync(ct), context.RequestAborted)));
+
+    /// <summary><c>GET /admin/stats</c>: <see cref="AdminStats"/> with each recent user as the contract's <c>AdminUser</c>.</summary>
+    public sealed record StatsResponse(long TotalUsers, long TotalWorkspaces, long TotalGroups, long TotalResources, long ActiveUsers, long InactiveUsers,
+        IReadOnlyList<AdminUsersEndpoints.AdminUserResponse> RecentUsers, IReadOnlyList<TopWorkspace> TopWorkspaces)
+    {
+        public static StatsResponse From(AdminStats s) => new(s.TotalUsers, s.TotalWorkspaces, s.TotalGroups, s.TotalResources, s.ActiveUsers, s.InactiveUsers,
+            s.RecentUsers.Select(AdminUsersEndpoints.AdminUserResponse.From).ToList(), s.TopWorkspaces);
+    }
 
     public static async Task<IResult> ActivityAsync(AdminSession admin, int? page, int? page_size, string? action, string? target_type,
         Guid? workspace_id, Guid? actor_id, string? from_date, string? to_date, GrainCalls calls, HttpContext context)
@@ -85,7 +93,7 @@ public static class AdminSystemEndpoints
         });
     }
 
-    // Errors are short fixed phrases, never exception text (the original leaked it, §7).
+    // Errors are short fixed phrases, never exception text (the original leaked it).
     private static async Task<CheckResponse> CheckDatabaseAsync(GrainCalls calls, ILogger logger, CancellationToken aborted)
     {
         try
@@ -125,7 +133,7 @@ public static class AdminSystemEndpoints
         var configured = providers.Providers.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         return Results.Json(new
         {
-            // The seed's three, then any generic provider (§8.4).
+            // The seed's three, then any generic provider (<c>OIDC_PROVIDERS</c>).
             oauth_providers = new[] { "google", "github", "entra" }.Select(n => new { name = n, configured = configured.Contains(n) })
                 .Concat(providers.Providers.Where(p => p.Id is not ("google" or "github" or "entra")).Select(p => new { name = p.Id, configured = true })),
             jwt = new
@@ -134,7 +142,7 @@ public static class AdminSystemEndpoints
                 access_token_expire_minutes = jwt.AccessMinutes,
                 refresh_token_expire_days = jwt.RefreshDays,
                 public_key_preview = "kid " + SigningKeys.Thumbprint(keys.Current),
-                // Revocation is per user in session grains (no global denylist to count, D22).
+                // Revocation is per user in session grains (no global denylist to count).
                 denylist_count = (int?)null,
             },
             security = new

@@ -11,7 +11,7 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.Admin;
 
-/// <summary><c>/admin/users…</c> (§3.9) and the admin view of a user's sessions (§8.3).</summary>
+/// <summary><c>/admin/users…</c> and the admin view of a user's sessions (docs/admin-api.md).</summary>
 public static class AdminUsersEndpoints
 {
     /// <summary>Most ids one bulk-status request may name.</summary>
@@ -26,6 +26,13 @@ public static class AdminUsersEndpoints
     public sealed record SocialAccountResponse(Guid Id, string Provider, string ProviderUserId);
 
     public sealed record MembershipResponse(Guid WorkspaceId, string WorkspaceName, string WorkspaceSlug, string Role, DateTimeOffset JoinedAt);
+
+    /// <summary>The contract's <c>AdminUser</c>, in lists and in the stats' recent users.</summary>
+    public sealed record AdminUserResponse(Guid Id, string Email, string Name, string? AvatarUrl, bool IsActive, bool IsAdmin, DateTimeOffset CreatedAt, int WorkspaceCount)
+    {
+        public static AdminUserResponse From(AdminUser a) =>
+            new(a.User.Id, a.User.Email, a.User.Name, a.User.AvatarUrl, a.User.IsActive, a.User.IsAdmin, a.User.CreatedAt, a.WorkspaceCount);
+    }
 
     /// <summary>The contract's admin user detail.</summary>
     public sealed record UserDetailResponse(
@@ -42,8 +49,8 @@ public static class AdminUsersEndpoints
     {
         var users = admin.MapGroup("/users");
         users.MapGet("", ListAsync);
-        // Per user under RATE_LIMIT_SENSITIVE / RATE_LIMIT_ADMIN_WRITE (§8.5): decided in the handler, after the cookie
-        // and the body validated, so refused requests do not use the quota (§1.3).
+        // Per user under RATE_LIMIT_SENSITIVE / RATE_LIMIT_ADMIN_WRITE: decided in the handler, after the cookie
+        // and the body validated, so refused requests do not use the quota.
         users.MapPost("/bulk-status", BulkStatusAsync).WithRateLimitTier(RateLimitTier.Sensitive).DecideRateLimitInEndpoint();
         users.MapGet("/{user_id}", GetAsync);
         users.MapPatch("/{user_id}", PatchAsync);
@@ -60,7 +67,7 @@ public static class AdminUsersEndpoints
         var (p, size) = AdminPaging.Validate(v, page, page_size);
         if (v.Failed) return v.Result();
         var result = await calls.RunAsync((g, ct) => g.GetGrain<IAdminQueryGrain>(0).ListUsersAsync(p, size, string.IsNullOrEmpty(search) ? null : search, ct), context.RequestAborted);
-        return AdminPaging.Json(result, u => u);
+        return AdminPaging.Json(result, AdminUserResponse.From);
     }
 
     public static async Task<IResult> GetAsync(Guid user_id, AdminSession admin, GrainCalls calls, HttpContext context)

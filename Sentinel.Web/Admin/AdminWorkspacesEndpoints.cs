@@ -11,10 +11,10 @@ using Sentinel.Web.Workspaces;
 namespace Sentinel.Web.Admin;
 
 /// <summary>
-/// <c>/admin/workspaces</c>, members and <c>/admin/groups</c> (§3.9). The admin acts through <see cref="IWorkspaceGrain"/>
+/// <c>/admin/workspaces</c>, members and <c>/admin/groups</c> (docs/admin-directory.md). The admin acts through <see cref="IWorkspaceGrain"/>
 /// as <see cref="Actor.Admin"/>: an owner's rights without membership, the workspace's rules (last owner) still applying.
-/// Fixed defects: duplicates answer 409 instead of 500 (D17); a member-role rule failure answers the 403 of §3.5 instead
-/// of 404 (D18), and so does member removal.
+/// Fixed defects: duplicates answer 409 instead of 500; a member-role rule failure answers the workspace routes' 403 instead
+/// of 404, and so does member removal.
 /// </summary>
 public static class AdminWorkspacesEndpoints
 {

@@ -15,8 +15,8 @@ public sealed record AdminCaller(VerifiedToken Token, UserProfile User)
 }
 
 /// <summary>
-/// The admin-cookie scheme (§1.4) for <c>/auth/admin/*</c> and <c>/admin/*</c>: on unsafe methods the CSRF header and a
-/// source-origin check (below), an admin token that verifies and is not revoked, and (fixing D8) a user who is still
+/// The admin-cookie scheme (an admin token, not revoked) for <c>/auth/admin/*</c> and <c>/admin/*</c>: on unsafe methods the CSRF header and a
+/// source-origin check (below), an admin token that verifies and is not revoked, and (unlike the original, which trusted the token for its hour) a user who is still
 /// active and still an admin, re-read through <see cref="IUserGrain"/> on every request, so demotion or deactivation
 /// applies at once.
 /// </summary>
@@ -59,7 +59,7 @@ public sealed class AdminCookieAuthenticator(TokenService tokens, GrainCalls cal
 
         var caller = new AdminCaller(token, user);
         context.Features.Set(caller);
-        // The admin tiers (admin write, sensitive) are per user (§8.5).
+        // The admin tiers (admin write, sensitive) are per user (docs/rate-limiting.md).
         context.SetRateLimitPrincipal(RateLimitPrincipal.User(caller.UserId));
         return caller;
     }
@@ -115,7 +115,7 @@ public sealed record AdminSession(AdminCaller Caller)
         new(await context.RequestServices.GetRequiredService<AdminCookieAuthenticator>().AuthenticateAsync(context));
 }
 
-/// <summary>Writes and deletes the <c>admin_token</c> cookie with the contract's attributes (§1.4).</summary>
+/// <summary>Writes and deletes the <c>admin_token</c> cookie with the contract's attributes (docs/sessions.md, "Admin sign-in").</summary>
 public static class AdminCookies
 {
     /// <summary>Fixed by the contract, independent of <c>ADMIN_TOKEN_EXPIRE_MINUTES</c>.</summary>

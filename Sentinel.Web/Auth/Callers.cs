@@ -21,7 +21,7 @@ public sealed record BearerCaller(
     public TokenKind Kind => Token.Kind;
 }
 
-/// <summary>Verifies bearer tokens the way the contract's schemes do (§1.4) and checks revocation in the user's grain.</summary>
+/// <summary>Verifies bearer tokens the way the contract's schemes do (strict, flexible and dual bearer) and checks revocation in the user's grain.</summary>
 public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
 {
     private const string Prefix = "Bearer ";
@@ -49,7 +49,7 @@ public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
         if (check is not TokenCheck.Valid && allowAuthz)
         {
             var authz = await tokens.VerifyAsync(raw, TokenKind.Authz);
-            // §8.2: svc is enforced against the key's service.
+            // An authz token's svc is enforced against the key's service.
             if (authz is TokenCheck.Valid valid && valid.Token.Claim("svc") == serviceName) check = authz;
         }
         var token = check switch
@@ -96,7 +96,7 @@ public sealed record FlexibleBearer(BearerCaller Caller)
         var services = context.RequestServices;
         var caller = await services.GetRequiredService<BearerAuthenticator>().FlexibleAsync(context, async () =>
         {
-            // An invalid key silently means "access tokens only" (§1.4).
+            // An invalid key silently means "access tokens only" (the flexible bearer).
             var key = await services.GetRequiredService<ServiceKeyAuthenticator>().TryResolveAsync(context);
             return key?.ServiceName;
         });

@@ -6,9 +6,9 @@ using Sentinel.Web.RateLimiting;
 
 namespace Sentinel.Web.Auth;
 
-/// <summary>How a request identified its service (§1.4 "service context").</summary>
+/// <summary>How a request identified its service (the "service context": a key, else a known <c>Origin</c>).</summary>
 /// <param name="Identity">The service app.</param>
-/// <param name="ByOrigin">Identified by the <c>Origin</c> header alone: browser traffic, lower trust than a key (D10).</param>
+/// <param name="ByOrigin">Identified by the <c>Origin</c> header alone: browser traffic, lower trust than a key (any non-browser caller can send any Origin).</param>
 public sealed record ServiceContext(ServiceKeyIdentity Identity, bool ByOrigin)
 {
     public string ServiceName => Identity.ServiceName;
@@ -34,12 +34,12 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls, Sentinel.Web.Authz
 
     /// <summary>
     /// Resolves a presented key before rate limiting, so calls authenticated by a service key count under the service
-    /// tier and never against the caller's IP (§8.5). An invalid key leaves the request to the per-IP tiers.
+    /// tier and never against the caller's IP (docs/rate-limiting.md). An invalid key leaves the request to the per-IP tiers.
     /// </summary>
     /// <remarks>
     /// On <c>/authz/resolve</c> (the one route whose tier is <see cref="Sentinel.Grains.RateLimiting.RateLimitTier.AuthzResolve"/>),
     /// a request without a key but with the <c>Origin</c> of an active service app counts under that service and the IP
-    /// (§8.5); the resolved context is kept for the handler.
+    /// (docs/rate-limiting.md); the resolved context is kept for the handler.
     /// </remarks>
     public static IApplicationBuilder UseServiceKeyPrincipal(IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -65,7 +65,7 @@ public sealed class ServiceKeyAuthenticator(GrainCalls calls, Sentinel.Web.Authz
     });
 
     /// <summary>
-    /// Key scheme: a valid key is required. The three refusals of §1.4: a key that does not resolve; no key and an
+    /// Key scheme: a valid key is required. The three refusals of the key scheme: a key that does not resolve; no key and an
     /// unknown origin; no key but a known origin (origin identity is not enough here).
     /// </summary>
     public async Task<ServiceKeyIdentity> RequireAsync(HttpContext context)
@@ -107,7 +107,7 @@ public sealed record ServiceKey(ServiceKeyIdentity Identity)
 
     public static async ValueTask<ServiceKey?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
 
-    /// <summary>For handlers that bind their body first (§1.3: malformed JSON answers 422 before authentication).</summary>
+    /// <summary>For handlers that bind their body first (malformed JSON answers 422 before authentication).</summary>
     public static async Task<ServiceKey> AuthenticateAsync(HttpContext context) =>
         new(await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().RequireAsync(context));
 }
@@ -117,20 +117,20 @@ public sealed record ServiceCaller(ServiceContext Context)
 {
     public static async ValueTask<ServiceCaller?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
 
-    /// <summary>For handlers that bind their body first (§1.3).</summary>
+    /// <summary>For handlers that bind their body first (malformed JSON answers 422 before authentication).</summary>
     public static async Task<ServiceCaller> AuthenticateAsync(HttpContext context) =>
         new(await context.RequestServices.GetRequiredService<ServiceKeyAuthenticator>().ResolveContextAsync(context));
 }
 
 /// <summary>
-/// Dual scheme (§1.4, §8.2): a valid service key, and a bearer that is an access token or an authz token minted for that
-/// same service (D11). Revocation and deactivation are checked for both kinds (D9).
+/// Dual scheme: a valid service key, and a bearer that is an access token or an authz token minted for that
+/// same service. Revocation and deactivation are checked for both kinds (the original skipped them for authz tokens).
 /// </summary>
 public sealed record ServiceUser(ServiceKeyIdentity Service, BearerCaller Caller)
 {
     public static async ValueTask<ServiceUser?> BindAsync(HttpContext context) => await AuthenticateAsync(context);
 
-    /// <summary>For handlers that bind their body first (§1.3).</summary>
+    /// <summary>For handlers that bind their body first (malformed JSON answers 422 before authentication).</summary>
     public static async Task<ServiceUser> AuthenticateAsync(HttpContext context)
     {
         var services = context.RequestServices;

@@ -1,3 +1,4 @@
+using Sentinel.Configuration;
 using Sentinel.Web.Permissions;
 using Sentinel.Web.Roles;
 
@@ -9,7 +10,7 @@ public static class AuthorizationSetup
     /// <summary>Settings, the IdP token validator and its HTTP client (10 s timeout, no automatic redirects).</summary>
     public static IServiceCollection AddSentinelAuthorization(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(AuthzSettings.FromConfiguration(configuration));
+        services.AddAuthzSettings(configuration);
         services.AddHttpClient(IdpTokenValidator.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<IdpTokenValidator>();
@@ -17,6 +18,13 @@ public static class AuthorizationSetup
         services.AddSingleton<ServiceKeyVerdicts>();
         services.AddHostedService(sp => sp.GetRequiredService<ServiceKeyVerdicts>());
         services.AddSingleton<BearerVerdicts>();
+        return services;
+    }
+
+    /// <summary><see cref="AuthzSettings"/> on the settings binder (also listed by <see cref="Hosting.WebSettingsSetup.Check"/>).</summary>
+    internal static IServiceCollection AddAuthzSettings(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSettings(configuration, AuthzSettings.Bind);
         return services;
     }
 

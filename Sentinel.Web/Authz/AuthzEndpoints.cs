@@ -12,7 +12,7 @@ using static Sentinel.Web.Authz.ContractRules;
 namespace Sentinel.Web.Authz;
 
 /// <summary>
-/// <c>POST /authz/resolve</c> (§3.3): an IdP token in, the user and their workspaces out, or, for one workspace, a
+/// <c>POST /authz/resolve</c> (docs/authorization.md, "Authz mode"): an IdP token in, the user and their workspaces out, or, for one workspace, a
 /// 5-minute authz token carrying the member's role and their actions for the calling service.
 /// </summary>
 public static partial class AuthzEndpoints
@@ -28,7 +28,7 @@ public static partial class AuthzEndpoints
     public static RouteGroupBuilder MapAuthzEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/authz");
-        // §8.5: a key counts under the service tier; an Origin under the service and the IP; the proxy per IP and path.
+        // Rate limits (docs/rate-limiting.md): a key counts under the service tier; an Origin under the service and the IP; the proxy per IP and path.
         group.MapPost("/resolve", ResolveAsync).WithRateLimitTier(RateLimitTier.AuthzResolve);
         group.MapGet("/idp/{provider}/login", GitHubIdpProxy.LoginAsync).WithRateLimitTier(RateLimitTier.Auth);
         group.MapGet("/idp/{provider}/callback", GitHubIdpProxy.CallbackAsync).WithRateLimitTier(RateLimitTier.Auth);
@@ -51,7 +51,7 @@ public static partial class AuthzEndpoints
         if (check is not IdpCheck.Valid { Identity: var identity })
             return ApiErrors.Result(502, "Identity provider unavailable", ErrorCodes.IdpUnavailable);
 
-        // 2. The user, created on first sign-in (§8.4 rules). No activity row, as in the original.
+        // 2. The user, created on first sign-in (email verified, ADMIN_EMAILS honoured). No activity row, as in the original.
         var resolution = await calls.RunAsync((g, ct) => g.GetGrain<IIdentityResolverGrain>(0)
             .ResolveAsync(identity, UnknownIdentityPolicy.Create, settings.AdminEmails.Contains(identity.Email), null, null, ct), context.RequestAborted);
         switch (resolution.Refusal)
@@ -74,7 +74,7 @@ public static partial class AuthzEndpoints
         }
 
         // 4. One workspace: membership, role and actions from the workspace grain's memory.
-        // In parallel: the user's revocation cut-off, stamped as rvk, so a later revocation refuses this token (D9).
+        // In parallel: the user's revocation cut-off, stamped as rvk, so a later revocation refuses this token (the original never checked authz tokens against it).
         var revocationTask = calls.RunAsync((g, ct) => g.GetGrain<Sentinel.Grains.Sessions.IUserSessionGrain>(user.Id).GetRevocationAsync(ct), context.RequestAborted);
         var authzTask = calls.RunAsync((g, ct) => g.GetGrain<IWorkspaceAuthorizationGrain>(workspaceId)
             .GetAuthzContextAsync(user.Id, app.ServiceName, ct), context.RequestAborted);
@@ -86,7 +86,7 @@ public static partial class AuthzEndpoints
         var role = authz.Role.ToName();
         var (token, _, _) = tokens.Mint(TokenKind.Authz, user.Id, claims =>
         {
-            // §2.2: no email, name or groups; idp_sub binds the token to the IdP token presented beside it.
+            // Authz tokens carry no email, name or groups; idp_sub binds the token to the IdP token presented beside it.
             claims["wid"] = authz.Workspace.Id.ToString();
             claims["wslug"] = authz.Workspace.Slug;
             claims["wrole"] = role;

@@ -1,3 +1,5 @@
+using Sentinel.Configuration;
+
 namespace Sentinel.Web.Authz;
 
 /// <summary>Settings authz mode reads beside the provider and token settings.</summary>
@@ -12,11 +14,13 @@ public sealed class AuthzSettings
     /// <summary><c>IDP_TOKEN_MAX_LENGTH</c>: longer <c>idp_token</c> values are refused with 422 (the original was unbounded). Default: 16384.</summary>
     public int IdpTokenMaxLength { get; init; } = 16384;
 
-    public static AuthzSettings FromConfiguration(IConfiguration c) => new()
+    /// <summary>Binds the settings; throws listing every unreadable value (the process itself goes through <see cref="Hosting.WebSettingsSetup"/>).</summary>
+    public static AuthzSettings FromConfiguration(IConfiguration c) => SettingsBinder.Bind(c, Bind);
+
+    internal static AuthzSettings Bind(SettingsReader r) => new()
     {
-        AdminEmails = new HashSet<string>((c["ADMIN_EMAILS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            StringComparer.OrdinalIgnoreCase),
-        CookieSecure = Hosting.WebSettings.Bool(c, "COOKIE_SECURE", false),
-        IdpTokenMaxLength = Hosting.WebSettings.Int(c, "IDP_TOKEN_MAX_LENGTH", 16384),
+        AdminEmails = new HashSet<string>(r.List("ADMIN_EMAILS"), StringComparer.OrdinalIgnoreCase),
+        CookieSecure = r.Bool("COOKIE_SECURE", false),
+        IdpTokenMaxLength = r.Int("IDP_TOKEN_MAX_LENGTH", 16384),
     };
 }

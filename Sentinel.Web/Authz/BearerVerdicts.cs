@@ -11,7 +11,7 @@ namespace Sentinel.Web.Authz;
 /// is checked on every hit: expiry against the same clock <see cref="TokenService"/> uses, and revocation, which is never
 /// cached here (the session grain decides it on every call). Entries live at most a minute and the map is bounded.
 /// </summary>
-public sealed class BearerVerdicts(TimeProvider time)
+public sealed class BearerVerdicts
 {
     internal const int Capacity = 10_000;
     private static readonly long KeepTicks = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
@@ -20,14 +20,27 @@ public sealed class BearerVerdicts(TimeProvider time)
     public sealed record Bearer(TokenKind Kind, Guid Subject, Guid Jti, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, Guid WorkspaceId, string Role,
         string? Service, Guid? SessionId, DateTimeOffset? MintedUnder);
 
-    private readonly ConcurrentDictionary<string, (Bearer Bearer, long KeepUntil)> verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Bearer Bearer, long KeepUntil)> verified;
+    private readonly ConcurrentDictionary<string, (Bearer Bearer, long KeepUntil)>.AlternateLookup<ReadOnlySpan<char>> bySpan;
+
+    public BearerVerdicts(TimeProvider time)
+    {
+        this.time = time;
+        verified = new(StringComparer.Ordinal);
+        bySpan = verified.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    private readonly TimeProvider time;
 
     /// <summary>The bearer's claims when it verified here before and has not expired since; else null.</summary>
-    public Bearer? Find(string raw)
+    public Bearer? Find(string raw) => Find(raw.AsSpan());
+
+    /// <summary><see cref="Find(string)"/> for the token's characters where they lie (the header), without copying them.</summary>
+    public Bearer? Find(ReadOnlySpan<char> raw)
     {
-        if (!verified.TryGetValue(raw, out var entry)) return null;
+        if (!bySpan.TryGetValue(raw, out var key, out var entry)) return null;
         if (entry.Bearer.ExpiresAt > time.GetUtcNow() && entry.KeepUntil > Environment.TickCount64) return entry.Bearer;
-        verified.TryRemove(new KeyValuePair<string, (Bearer, long)>(raw, entry));
+        verified.TryRemove(new KeyValuePair<string, (Bearer, long)>(key, entry));
         return null;
     }
 

@@ -6,7 +6,7 @@ using Sentinel.Web.Validation;
 namespace Sentinel.Web.Authz;
 
 /// <summary>
-/// The field rules of the roles, permissions and authz schemas (§3.3, §3.7, §3.8), reported in the contract's 422
+/// The field rules of the roles, permissions and authz schemas (docs/authorization.md), reported in the contract's 422
 /// shape with the original's <c>type</c> and <c>msg</c>, at nested locations such as <c>["body","checks",3,"action"]</c>.
 /// </summary>
 public static partial class ContractRules

@@ -14,8 +14,8 @@ using Sentinel.Web.Validation;
 namespace Sentinel.Web.Authz;
 
 /// <summary>
-/// The GitHub leg of authz mode for browsers (§3.3): GitHub has no implicit flow, so Sentinel exchanges the code and
-/// hands the GitHub token back in the URL fragment. Fixes D4: the redirect origin must be allowed (an active service
+/// The GitHub leg of authz mode for browsers (docs/authorization.md, "Authz mode"): GitHub has no implicit flow, so Sentinel exchanges the code and
+/// hands the GitHub token back in the URL fragment. Unlike the original, the redirect origin must be allowed (an active service
 /// app's origin or an active client app's redirect origin), the state is bound to the browser by an encrypted cookie
 /// and compared in constant time, the nonce travels in that cookie, and every parameter is encoded.
 /// </summary>

@@ -30,11 +30,11 @@ public abstract record IdpCheck
 }
 
 /// <summary>
-/// Validates IdP tokens for authz mode (§3.3, §8.4). OpenID Connect providers (Google, Entra ID, generic) are checked
+/// Validates IdP tokens for authz mode (docs/authorization.md, "Authz mode"). OpenID Connect providers (Google, Entra ID, generic) are checked
 /// against the JWKS of their discovery document, with <c>iss</c> equal to the discovery issuer, RS256 only, and
 /// <c>aud</c> bound to the calling service's <c>allowed_idp_audiences</c> (empty: the provider's own client id).
 /// Discovery documents and keys are cached per provider and refreshed hourly, or at once when a token names an
-/// unknown key. GitHub's opaque tokens are accepted only when GitHub confirms they were issued to our OAuth app (D5).
+/// unknown key. GitHub's opaque tokens are accepted only when GitHub confirms they were issued to our OAuth app (a token minted for another app is refused).
 /// </summary>
 public sealed partial class IdpTokenValidator(ProviderSettings providers, IHttpClientFactory httpClients, TimeProvider time, ILogger<IdpTokenValidator> logger)
 {
@@ -129,7 +129,7 @@ public sealed partial class IdpTokenValidator(ProviderSettings providers, IHttpC
         var verified = Flag(jwt, "email_verified") switch
         {
             { } value => value,
-            // §8.4: Entra ID (single tenant, issuer already pinned to it) often omits email_verified; its email is
+            // Entra ID (single tenant, issuer already pinned to it) often omits email_verified; its email is
             // trusted unless Entra says the domain owner was not verified (xms_edov = false).
             null when provider.Id == "entra_id" => Flag(jwt, "xms_edov") != false,
             null => false,
@@ -180,7 +180,7 @@ public sealed partial class IdpTokenValidator(ProviderSettings providers, IHttpC
         var api = providers.GitHubApiBaseUrl;
         var http = httpClients.CreateClient(HttpClientName);
 
-        // D5: GitHub answers 200 only for a token issued to this client id (404 otherwise), checked with our secret.
+        // Only tokens issued to our OAuth app pass: GitHub answers 200 only for a token issued to this client id (404 otherwise), checked with our secret.
         using (var check = GitHubRequest(HttpMethod.Post, $"{api}/applications/{Uri.EscapeDataString(provider.ClientId)}/token", null))
         {
             check.Headers.Authorization = new AuthenticationHeaderValue("Basic",

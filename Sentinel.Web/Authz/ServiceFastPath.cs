@@ -21,12 +21,15 @@ public static class ServiceFastPath
         if (key.Length is 0 or > 256 || !key.StartsWith(Sentinel.Grains.ServiceApps.ServiceKeys.Prefix, StringComparison.Ordinal)) return null;
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal)) return null;
-        var raw = header["Bearer ".Length..].Trim();
-        if (raw.Length is 0 or > TokenService.MaxTokenLength) return null;
+        var span = header.AsSpan("Bearer ".Length).Trim();
+        if (span.Length is 0 or > TokenService.MaxTokenLength) return null;
 
+        // Looked up by the header's characters: the token (~700 characters) is copied into a string of its own only when
+        // this replica has not verified it yet.
         var verdicts = context.RequestServices.GetRequiredService<BearerVerdicts>();
-        if (verdicts.Find(raw) is not { } bearer)
+        if (verdicts.Find(span) is not { } bearer)
         {
+            var raw = span.ToString();
             var check = await tokens.VerifyAsync(raw, TokenKind.Access);
             if (check is not TokenCheck.Valid) check = await tokens.VerifyAsync(raw, TokenKind.Authz);
             if (check is not TokenCheck.Valid { Token: var token }) return null;

@@ -4,7 +4,7 @@ using Sentinel.Configuration;
 namespace Sentinel.Web.Cors;
 
 /// <summary>
-/// CORS as the contract has it (§1.5): exact origins, credentials allowed, the contract's methods and request headers
+/// CORS as the contract has it (docs/hardening.md, CORS): exact origins, credentials allowed, the contract's methods and request headers
 /// (not <c>X-Service-Key</c> or <c>X-Authz-Token</c>), <c>Max-Age: 600</c>, nothing exposed, allowed origins echoed with
 /// <c>Vary: Origin</c> and never <c>*</c>. Outermost but for the request id: preflights skip the host check, limits and
 /// security headers.

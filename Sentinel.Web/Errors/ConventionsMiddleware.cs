@@ -4,7 +4,7 @@ using Sentinel.Web.Cluster;
 namespace Sentinel.Web.Errors;
 
 /// <summary>
-/// The contract's conventions for every route, in one place (§1, §8.1): trailing slash 307, the body cap, and a JSON
+/// The contract's conventions for every route, in one place (docs/errors.md): trailing slash 307, the body cap, and a JSON
 /// body with a stable <c>code</c> on every error, whoever produced the status.
 /// </summary>
 public static partial class ConventionsMiddleware

@@ -2,7 +2,7 @@ namespace Sentinel.Web.Errors;
 
 /// <summary>
 /// For an endpoint whose handler is not Sentinel's (a framework library's, such as the OpenAPI document): holds back a
-/// non-JSON body written under an error status, so the conventions answer the contract's JSON error instead (§8.1:
+/// non-JSON body written under an error status, so the conventions answer the contract's JSON error instead (docs/errors.md:
 /// every error body is JSON). Successful bodies pass through unchanged.
 /// </summary>
 internal sealed class FrameworkErrorGuard : Stream, Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Routing.Template;
 namespace Sentinel.Web.Errors;
 
 /// <summary>
-/// The trailing-slash 307 of §1.1, kept on the origin (§8.1). It answers only when a route exists for the path without
+/// The trailing-slash 307 to the slash-less path, kept on the origin (docs/hostile-input.md). It answers only when a route exists for the path without
 /// its trailing slashes, matched against the endpoint table (templates and host restrictions; any method, because the
 /// original's Starlette <c>redirect_slashes</c> also redirects a path whose route takes another method). Its
 /// <c>Location</c> is that path, URI-escaped, and must begin with exactly one <c>/</c>: a browser reads <c>//host</c> and

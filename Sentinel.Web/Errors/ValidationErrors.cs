@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Sentinel.Web.Errors;
 
-/// <summary>One entry of the contract's 422 list (§1.3): <c>{"type","loc":[…],"msg","input","ctx"?}</c>.</summary>
+/// <summary>One entry of the contract's 422 list: <c>{"type","loc":[…],"msg","input","ctx"?}</c>.</summary>
 public sealed record ValidationItem(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("loc")] IReadOnlyList<object> Loc,

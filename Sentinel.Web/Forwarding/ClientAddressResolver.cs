@@ -5,7 +5,7 @@ using Microsoft.Extensions.Primitives;
 namespace Sentinel.Web.Forwarding;
 
 /// <summary>
-/// The client address as §8.5 defines it. With <c>BEHIND_PROXY=false</c>, the TCP peer. With <c>BEHIND_PROXY=true</c>, the
+/// The client address as docs/rate-limiting.md ("Client IP") defines it. With <c>BEHIND_PROXY=false</c>, the TCP peer. With <c>BEHIND_PROXY=true</c>, the
 /// <c>TRUSTED_PROXY_COUNT</c>-th entry of <c>X-Forwarded-For</c> counted from the right: the one our own proxy appended.
 /// Everything left of it is client-controlled and ignored. Fewer entries, or a malformed one, fall back to the peer.
 /// The full address is returned (IPv6 grouping by /64 is the rate-limit key's business, not the recorded address's).

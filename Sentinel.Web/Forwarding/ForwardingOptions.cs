@@ -5,7 +5,7 @@ using Sentinel.Configuration;
 namespace Sentinel.Web.Forwarding;
 
 /// <summary>
-/// Where the client's address comes from (§8.5 "Client IP"): the one place <c>BEHIND_PROXY</c> and
+/// Where the client's address comes from (docs/rate-limiting.md, "Client IP"): the one place <c>BEHIND_PROXY</c> and
 /// <c>TRUSTED_PROXY_COUNT</c> are read. Rate limiting, the sessions list, the sign-in audit and the activity log all use
 /// <see cref="ClientAddressResolver"/>, which reads only these.
 /// </summary>

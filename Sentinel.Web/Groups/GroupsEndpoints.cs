@@ -8,7 +8,7 @@ using Sentinel.Web.Workspaces;
 
 namespace Sentinel.Web.Groups;
 
-/// <summary><c>/workspaces/{workspace_id}/groups</c> (§3.6): every route needs "match"; mutations need admin or above.</summary>
+/// <summary><c>/workspaces/{workspace_id}/groups</c>: every route needs "match"; mutations need admin or above.</summary>
 public static class GroupsEndpoints
 {
     public sealed record GroupResponse(Guid Id, Guid WorkspaceId, string Name, string? Description, Guid? CreatedBy, DateTimeOffset CreatedAt)

@@ -1,7 +1,7 @@
 namespace Sentinel.Web.Hardening;
 
 /// <summary>
-/// The contract's response headers (§1.7), host filtering (§5, <c>/health</c> exempt per D16) and <c>no-store</c> on
+/// The contract's response headers, host filtering (<c>/health</c> exempt: probes use any host) and <c>no-store</c> on
 /// <c>/auth</c>, <c>/admin</c>, <c>/users</c>.
 /// </summary>
 public static class SecurityHeaders
@@ -58,7 +58,7 @@ public static class SecurityHeaders
         var suffixes = settings.AllowedHosts.Where(h => h.StartsWith("*.", StringComparison.Ordinal)).Select(h => h[1..].ToLowerInvariant()).ToArray();
         return app.Use(async (context, next) =>
         {
-            // Liveness probes use whatever host they like (D16).
+            // Liveness probes use whatever host they like, so /health is never host-checked.
             if (context.Request.Path.Equals("/health", StringComparison.Ordinal))
             {
                 await next(context);

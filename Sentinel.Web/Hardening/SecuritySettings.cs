@@ -2,7 +2,7 @@ using Sentinel.Configuration;
 
 namespace Sentinel.Web.Hardening;
 
-/// <summary>The seed's production checklist settings (deployment page, API.md §5, §8.6).</summary>
+/// <summary>The seed's production checklist settings (deployment page; docs/hardening.md).</summary>
 public sealed class SecuritySettings
 {
     /// <summary><c>COOKIE_SECURE</c>: Secure cookies and HSTS. Default: false (refused when <c>DEBUG=false</c>).</summary>

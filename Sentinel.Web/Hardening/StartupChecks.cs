@@ -7,7 +7,7 @@ namespace Sentinel.Web.Hardening;
 /// <summary>
 /// The seed's production checklist as code. With <c>DEBUG=false</c> every failed check is fatal and all are reported
 /// together; with <c>DEBUG=true</c> each is a warning. Reachability of PostgreSQL and Redis is NOT checked here: that is
-/// readiness (§8.6), so an outage never keeps a replica from starting.
+/// readiness (<c>/health/ready</c>), so an outage never keeps a replica from starting.
 /// </summary>
 public static class StartupChecks
 {

@@ -9,7 +9,7 @@ using Sentinel.Web.Errors;
 namespace Sentinel.Web.Hosting;
 
 /// <summary>
-/// The contract's JSON body (§8.1: <c>detail</c> + <c>code</c>) on the errors Kestrel answers itself, before any
+/// The contract's JSON body (<c>detail</c> + <c>code</c>) on the errors Kestrel answers itself, before any
 /// middleware runs: 431 (headers too large), 414 (request line too long) and the 400s of a request it cannot parse
 /// (a malformed <c>Host</c> or <c>Content-Length</c>, <c>%00</c> in the path, an absolute-form target that disagrees
 /// with <c>Host</c>). Kestrel has no hook for those responses (aspnet/KestrelHttpServer#2947), so a connection

@@ -3,8 +3,8 @@ using Sentinel.Configuration;
 
 namespace Sentinel.Web.Hosting;
 
-/// <summary>Edge settings, bound from the environment (the seed's names where it has them).</summary>
-public sealed class WebSettings
+/// <summary>Edge settings, bound from the environment (the seed's names where it has them); the Redis and cluster ids are the silo's (<see cref="ClusterConnectionSettings"/>).</summary>
+public sealed class WebSettings : ClusterConnectionSettings
 {
     /// <summary><c>SERVICE_HOST</c>: bind address. Default: 127.0.0.1 (containers set 0.0.0.0).</summary>
     public string ServiceHost { get; set; } = "127.0.0.1";
@@ -14,21 +14,6 @@ public sealed class WebSettings
 
     /// <summary><c>ADMIN_PORT</c>: the admin panel, same process. Default: 9004; 0 turns it off.</summary>
     public int AdminPort { get; set; } = 9004;
-
-    /// <summary><c>REDIS_URL</c>: where gateways are found, and the shared data-protection key ring. Default: <c>rediss://:sentinel_dev@127.0.0.1:9002/0</c>.</summary>
-    public string RedisUrl { get; set; } = "rediss://:sentinel_dev@127.0.0.1:9002/0";
-
-    /// <summary><c>REDIS_TLS_CA_CERT</c>. Default: none.</summary>
-    public string? RedisTlsCaCert { get; set; }
-
-    /// <summary><c>REDIS_TLS_VERIFY</c>: <c>required</c> or <c>none</c>. Default: <c>none</c>.</summary>
-    public string RedisTlsVerify { get; set; } = "none";
-
-    /// <summary><c>CLUSTER_ID</c>. Default: <c>sentinel</c>.</summary>
-    public string ClusterId { get; set; } = "sentinel";
-
-    /// <summary><c>SERVICE_ID</c>. Default: <c>sentinel</c>.</summary>
-    public string ServiceId { get; set; } = "sentinel";
 
     /// <summary><c>SESSION_SECRET_KEY</c>: encrypts the shared data-protection key ring. Default: the seed's dev value, refused when <c>DEBUG=false</c> by hardening.</summary>
     public string SessionSecretKey { get; set; } = DefaultSessionSecret;
@@ -50,25 +35,12 @@ public sealed class WebSettings
         s.ServiceHost = r.String("SERVICE_HOST", s.ServiceHost);
         s.ApiPort = r.Int("SERVICE_PORT", s.ApiPort);
         s.AdminPort = r.Int("ADMIN_PORT", s.AdminPort);
-        s.RedisUrl = r.String("REDIS_URL", s.RedisUrl);
-        s.RedisTlsCaCert = r.Raw("REDIS_TLS_CA_CERT") ?? s.RedisTlsCaCert;
-        s.RedisTlsVerify = r.String("REDIS_TLS_VERIFY", s.RedisTlsVerify);
-        s.ClusterId = r.String("CLUSTER_ID", s.ClusterId);
-        s.ServiceId = r.String("SERVICE_ID", s.ServiceId);
+        s.BindConnection(r);
         s.SessionSecretKey = r.NonEmpty("SESSION_SECRET_KEY", s.SessionSecretKey);
         s.GrainCallTimeoutMs = r.Int("GRAIN_CALL_TIMEOUT_MS", s.GrainCallTimeoutMs);
         s.Debug = r.Bool("DEBUG", s.Debug);
         return s;
     }
-
-    /// <summary>
-    /// One integer, throwing on a bad value. Kept only for settings classes not yet on <see cref="SettingsBinder"/>
-    /// (Authz); new code reads through <see cref="SettingsReader"/>, which lists every bad value at once.
-    /// </summary>
-    internal static int Int(IConfiguration c, string key, int fallback) => SettingsBinder.Bind(c, r => r.Int(key, fallback));
-
-    /// <summary>One boolean, throwing on a bad value; see <see cref="Int"/>.</summary>
-    internal static bool Bool(IConfiguration c, string key, bool fallback) => SettingsBinder.Bind(c, r => r.Bool(key, fallback));
 }
 
 /// <summary>Collects every failure at once.</summary>
@@ -83,9 +55,7 @@ internal sealed class WebSettingsValidator : IValidateOptions<WebSettings>
         if (!System.Net.IPAddress.TryParse(s.ServiceHost, out _)) failures.Add("SERVICE_HOST must be an IP address.");
         if (s.GrainCallTimeoutMs is < 100 or > 60000) failures.Add("GRAIN_CALL_TIMEOUT_MS must be 100-60000.");
         if (s.SessionSecretKey.Length < 16) failures.Add("SESSION_SECRET_KEY must be at least 16 characters.");
-        try { Sentinel.Configuration.RedisUrl.Parse(s.RedisUrl); }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or UriFormatException)
-        { failures.Add("REDIS_URL is not a valid Redis URL."); }
+        s.ValidateConnection(failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

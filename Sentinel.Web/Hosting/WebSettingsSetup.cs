@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sentinel.Configuration;
+using Sentinel.Web.Authz;
 using Sentinel.Web.Cors;
 using Sentinel.Web.Forwarding;
 using Sentinel.Web.Hardening;
@@ -30,6 +31,7 @@ public static class WebSettingsSetup
         services.AddForwardingSettings(configuration);
         services.AddCorsSettings(configuration);
         services.AddRateLimitSettings(configuration);
+        services.AddAuthzSettings(configuration);
     }
 
     /// <summary>Binds and validates everything <see cref="Register"/> adds, all at once, before the host is built.</summary>

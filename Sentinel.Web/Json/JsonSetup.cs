@@ -19,7 +19,7 @@ public static class JsonSetup
 
 /// <summary>
 /// Every JSON string a request carries, refused when it holds U+0000: PostgreSQL cannot store NUL in <c>text</c> or
-/// <c>jsonb</c>, so such a value would otherwise reach the database and fail there as a 500 (§8.1). Being the converter
+/// <c>jsonb</c>, so such a value would otherwise reach the database and fail there as a 500, and bad input is never a 500. Being the converter
 /// for <see cref="string"/>, it covers every property, list item and dictionary key of every body type, so no route can
 /// forget the check. The refusal is a <see cref="JsonException"/>, which the framework reports as a bad request and the
 /// conventions answer as the contract's 422 with <c>loc</c> at the field.
@@ -47,7 +47,7 @@ public sealed class NulCharacterException() : JsonException(NulCharacterExceptio
     public const string Text = "String should not contain the NUL character (U+0000)";
 }
 
-/// <summary>ISO-8601 with offset; UTC as <c>Z</c>; microseconds only when non-zero (§1.6).</summary>
+/// <summary>ISO-8601 with offset; UTC as <c>Z</c>; microseconds only when non-zero (the contract's datetime form).</summary>
 public sealed class ContractDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>

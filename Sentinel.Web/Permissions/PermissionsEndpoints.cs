@@ -13,9 +13,9 @@ using static Sentinel.Web.Authz.ContractRules;
 namespace Sentinel.Web.Permissions;
 
 /// <summary>
-/// <c>/permissions</c> (§3.7): entity ACLs. Checks and lookups are answered by the workspace grain from memory; routes
+/// <c>/permissions</c>: entity ACLs (docs/authorization.md). Checks and lookups are answered by the workspace grain from memory; routes
 /// addressed by permission id or resource name first find the owning workspace, then let its grain decide.
-/// Handlers authenticate after the framework has bound the body, so the contract's order holds (§1.3): malformed
+/// Handlers authenticate after the framework has bound the body, so the contract's order holds: malformed
 /// JSON 422, then 401/403, then field validation 422.
 /// </summary>
 public static class PermissionsEndpoints
@@ -28,8 +28,16 @@ public static class PermissionsEndpoints
     public sealed record CheckResult(string ServiceName, string ResourceType, Guid ResourceId, string Action, bool Allowed);
     public sealed record CheckResponse(IReadOnlyList<CheckResult> Results)
     {
-        public static CheckResponse From(IReadOnlyList<AclCheck> checks, IReadOnlyList<bool> allowed) => new(checks.Select((c, i) =>
-            new CheckResult(c.Resource.ServiceName, c.Resource.ResourceType, c.Resource.ResourceId, c.Action.ToName(), allowed[i])).ToArray());
+        public static CheckResponse From(IReadOnlyList<AclCheck> checks, IReadOnlyList<bool> allowed)
+        {
+            var results = new CheckResult[checks.Count];
+            for (var i = 0; i < results.Length; i++)
+            {
+                var c = checks[i];
+                results[i] = new CheckResult(c.Resource.ServiceName, c.Resource.ResourceType, c.Resource.ResourceId, c.Action.ToName(), allowed[i]);
+            }
+            return new CheckResponse(results);
+        }
     }
     public sealed record AccessibleRequest(string? ServiceName, string? ResourceType, string? Action, string? WorkspaceId, int? Limit);
     public sealed record AccessibleResponse(IReadOnlyList<Guid> ResourceIds, bool HasFullAccess);
@@ -83,12 +91,12 @@ public static class PermissionsEndpoints
         group.MapPatch("/{permission_id}/visibility", VisibilityAsync);
         group.MapGet("/resource/{service_name}/{resource_type}/{resource_id}", GetResourceAsync);
         group.MapDelete("/resource/{service_name}/{resource_type}/{resource_id}", DeleteResourceAsync);
-        // The read tier applies to callers without a key; a service key counts under the service tier (§8.5).
+        // The read tier applies to callers without a key; a service key counts under the service tier (docs/rate-limiting.md).
         group.MapGet("/resource/{service_name}/{resource_type}/{resource_id}/enriched", GetEnrichedAsync).WithRateLimitTier(RateLimitTier.Read);
         return group;
     }
 
-    /// <summary>Dual auth. Up to 100 checks, answered in order; every named service must be the key's (§4.3).</summary>
+    /// <summary>Dual auth. Up to 100 checks, answered in order; every named service must be the key's (the check order: docs/authorization.md).</summary>
     public static async Task<IResult> CheckAsync(CheckRequest body, GrainCalls calls, TokenService tokens, HttpContext context)
     {
         var (v, checks) = ValidateChecks(body);
@@ -141,7 +149,7 @@ public static class PermissionsEndpoints
         return (v, checks);
     }
 
-    /// <summary>Dual auth. Resource ids of one service and type the caller may act on (§4.4).</summary>
+    /// <summary>Dual auth. Resource ids of one service and type the caller may act on (admins and owners: every one).</summary>
     public static async Task<IResult> AccessibleAsync(AccessibleRequest body, GrainCalls calls, HttpContext context)
     {
         var auth = await ServiceUser.AuthenticateAsync(context);
@@ -160,7 +168,7 @@ public static class PermissionsEndpoints
         return Results.Json(new AccessibleResponse(result.ResourceIds, result.HasFullAccess));
     }
 
-    /// <summary>Dual auth. Shares with a member or a group, or switches an existing share between view and edit (D20).</summary>
+    /// <summary>Dual auth. Shares with a member or a group, or switches an existing share between view and edit (an upsert: the original refused the switch).</summary>
     public static async Task<IResult> ShareAsync(Guid permission_id, ShareRequest body, GrainCalls calls, HttpContext context)
     {
         var auth = await ServiceUser.AuthenticateAsync(context);

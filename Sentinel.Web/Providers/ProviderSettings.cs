@@ -23,7 +23,7 @@ public sealed record ProviderConfig(
     string? EntraTenantId = null);
 
 /// <summary>
-/// Identity providers from the seed's variables (<c>GOOGLE_*</c>, <c>GITHUB_*</c>, <c>ENTRA_*</c>) and §8.4's generic ones
+/// Identity providers from the seed's variables (<c>GOOGLE_*</c>, <c>GITHUB_*</c>, <c>ENTRA_*</c>) and the generic OpenID Connect ones (<c>OIDC_PROVIDERS</c>)
 /// (<c>OIDC_PROVIDERS</c>, <c>OIDC_&lt;ID&gt;_*</c>; <c>DEX_*</c> as provider <c>dex</c>). A provider is on when its client id is set.
 /// </summary>
 public sealed partial class ProviderSettings

@@ -10,8 +10,8 @@ using static Sentinel.Web.Authz.ContractRules;
 namespace Sentinel.Web.Roles;
 
 /// <summary>
-/// <c>/roles</c> service routes (§3.8): action registration, and RBAC checks answered by the workspace grain from memory.
-/// The checks accept authz tokens when they come with a valid key of the same service (D11).
+/// <c>/roles</c> service routes (docs/authorization.md): action registration, and RBAC checks answered by the workspace grain from memory.
+/// The checks accept authz tokens when they come with a valid key of the same service (and are refused with another service's key).
 /// </summary>
 public static class RolesEndpoints
 {

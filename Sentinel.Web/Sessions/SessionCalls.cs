@@ -5,7 +5,7 @@ using Sentinel.Web.Errors;
 namespace Sentinel.Web.Sessions;
 
 /// <summary>
-/// Calls that issue tokens, retried by the edge when they fail in transit (§8.2). Each call carries a request id fixed
+/// Calls that issue tokens, retried by the edge when they fail in transit (rotation is idempotent at the edge). Each call carries a request id fixed
 /// by its caller; the session grain answers a repeated id with the result it stored, so a reply lost on the way back
 /// is recovered instead of looking like a reused refresh token. A version conflict is a value, never retried.
 /// A failure that says the grain's silo is shutting down or gone (<see cref="GrainCalls.IsSiloGone"/>, a rolling restart)

@@ -5,7 +5,7 @@ using Sentinel.Web.Tokens;
 
 namespace Sentinel.Web.Sessions;
 
-/// <summary>The contract's token answer (§3.2).</summary>
+/// <summary>The contract's token answer: access and refresh token, <c>token_type</c>, <c>expires_in</c>.</summary>
 public sealed record TokenPairResponse(
     [property: JsonPropertyName("access_token")] string AccessToken,
     [property: JsonPropertyName("refresh_token")] string RefreshToken,
@@ -33,7 +33,7 @@ public sealed class SessionTokens(TokenService tokens, JwtSettings jwt, SignInSe
             p["wslug"] = claims.WorkspaceSlug;
             p["wrole"] = claims.WorkspaceRole;
             p["groups"] = TokenService.Array(claims.Groups.Select(g => g.ToString()));
-            // Revocation is checked by reference to the family (§8.2), never by comparing iat with a cut-off.
+            // Revocation is checked by reference to the family (docs/sessions.md), never by comparing iat with a cut-off.
             p[TokenService.SessionIdClaim] = issued.FamilyId.ToString();
         });
         var refresh = tokens.MintExact(TokenKind.Refresh, userId, issued.RefreshJti, issued.IssuedAt, issued.RefreshExpiresAt,

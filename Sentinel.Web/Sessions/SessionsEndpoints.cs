@@ -10,10 +10,10 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.Sessions;
 
-/// <summary><c>/auth/refresh</c>, <c>/auth/logout</c> (§2.3, §2.4) and the sessions list (§8.3).</summary>
+/// <summary><c>/auth/refresh</c>, <c>/auth/logout</c> and the sessions list (docs/sessions.md).</summary>
 public static partial class SessionsEndpoints
 {
-    /// <summary>Longest refresh token accepted (§3.2).</summary>
+    /// <summary>Longest refresh token accepted: 4096 characters, refused as validation before any verification.</summary>
     public const int MaxRefreshTokenLength = 4096;
 
     public sealed record RefreshRequest(string? RefreshToken);
@@ -33,7 +33,7 @@ public static partial class SessionsEndpoints
         app.MapPost("/auth/logout", LogoutAsync);
         var me = app.MapGroup("/users/me/sessions");
         me.MapGet("", ListAsync);
-        // RATE_LIMIT_ADMIN_WRITE per user covers session revokes (§8.5); the filter runs after the bearer is bound.
+        // RATE_LIMIT_ADMIN_WRITE per user covers session revokes; the filter runs after the bearer is bound.
         me.MapDelete("/{family_id}", RevokeAsync).WithRateLimitTier(RateLimitTier.AdminWrite).AddRateLimitFilter();
         return app;
     }
@@ -48,7 +48,7 @@ public static partial class SessionsEndpoints
 
         var token = await tokens.VerifyAsync(body.RefreshToken!, TokenKind.Refresh) is TokenCheck.Valid valid ? valid.Token : null;
         var familyId = Guid.TryParse(token?.Claim("fid"), out var fid) ? fid : (Guid?)null;
-        // A verified token is limited per family; one that does not verify, per IP under the auth tier (§8.5).
+        // A verified token is limited per family; one that does not verify, per IP under the auth tier.
         if (token is not null && familyId is { } family) context.SetRateLimitPrincipal(RateLimitPrincipal.Family(family));
         if ((await limiter.CheckAsync(context)).Rejection() is { } rejected) return rejected;
         if (token is null || familyId is null) return Invalid();

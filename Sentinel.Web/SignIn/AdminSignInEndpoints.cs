@@ -12,7 +12,7 @@ using Sentinel.Web.Tokens;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>Admin sign-in (§3.2): login, callback, a same-site landing step, <c>me</c> and logout.</summary>
+/// <summary>Admin sign-in (docs/sessions.md): login, callback, a same-site landing step, <c>me</c> and logout.</summary>
 public static partial class AdminSignInEndpoints
 {
     public const string LandingPath = "/auth/admin/landing";
@@ -20,7 +20,7 @@ public static partial class AdminSignInEndpoints
     public static RouteGroupBuilder MapAdminSignInEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/auth/admin");
-        // RATE_LIMIT_AUTH_ADMIN, per IP and route (§8.5).
+        // RATE_LIMIT_AUTH_ADMIN, per IP and route (docs/rate-limiting.md).
         group.MapGet("/login/{provider}", LoginAsync).WithRateLimitTier(RateLimitTier.AuthAdmin);
         group.MapGet("/callback/{provider}", CallbackAsync).WithRateLimitTier(RateLimitTier.AuthAdmin);
         group.MapGet("/landing", Landing);

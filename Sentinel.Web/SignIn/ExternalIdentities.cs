@@ -6,7 +6,7 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>Turns what a provider's handler validated into the identity the resolver grain takes (§3.2, §8.4).</summary>
+/// <summary>Turns what a provider's handler validated into the identity the resolver grain takes (<c>IIdentityResolverGrain</c> states the linking rules).</summary>
 public static class ExternalIdentities
 {
     public static ExternalIdentity? From(ProviderConfig provider, ClaimsPrincipal principal)

@@ -3,10 +3,10 @@ using System.Text;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>The contract's HTML answer for browser-flow failures (§1.3): a card with a title, a message and "Error N".</summary>
+/// <summary>The contract's HTML answer for browser-flow failures: a card with a title, a message and "Error N".</summary>
 public sealed class HtmlCard(int status, string title, string message) : IResult
 {
-    /// <summary>§1.7: HTML error pages allow inline styles, nothing else.</summary>
+    /// <summary>Content-Security-Policy of HTML error pages: allow inline styles, nothing else.</summary>
     public const string ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'";
 
     public int Status => status;

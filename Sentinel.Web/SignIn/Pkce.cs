@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>PKCE S256 (RFC 7636) and Sentinel's own authorization codes (§2.5).</summary>
+/// <summary>PKCE S256 (RFC 7636) and Sentinel's own authorization codes: 32 random bytes, single use, 300 s.</summary>
 public static class Pkce
 {
     public const string S256 = "S256";
@@ -27,7 +27,7 @@ public static class Pkce
 public static class ClientAddress
 {
     /// <summary>
-    /// The same client rate limiting sees (§8.5: the peer, or behind <c>BEHIND_PROXY</c> the <c>TRUSTED_PROXY_COUNT</c>-th
+    /// The same client rate limiting sees (the peer, or behind <c>BEHIND_PROXY</c> the <c>TRUSTED_PROXY_COUNT</c>-th
     /// <c>X-Forwarded-For</c> entry from the right), in full: no /64 grouping. Worked out once per request.
     /// </summary>
     public static string? Of(HttpContext context) => Forwarding.ClientAddressResolver.Of(context);

@@ -13,10 +13,10 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>Proxy-mode sign-in (§3.2): providers, login, callback, workspaces, token.</summary>
+/// <summary>Proxy-mode sign-in (docs/sessions.md): providers, login, callback, workspaces, token.</summary>
 public static partial class SignInEndpoints
 {
-    /// <summary>How long an authorization code lives (§2.5).</summary>
+    /// <summary>How long an authorization code lives: 300 s.</summary>
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(5);
 
     public sealed record WorkspacesRequest(string? Code, string? CodeVerifier);
@@ -33,7 +33,7 @@ public static partial class SignInEndpoints
     {
         var group = app.MapGroup("/auth");
         group.MapGet("/providers", Providers);
-        // RATE_LIMIT_AUTH, per IP and concrete path (§8.5).
+        // RATE_LIMIT_AUTH, per IP and concrete path (docs/rate-limiting.md).
         group.MapGet("/login/{provider}", LoginAsync).WithRateLimitTier(RateLimitTier.Auth);
         group.MapGet("/callback/{provider}", CallbackAsync).WithRateLimitTier(RateLimitTier.Auth);
         group.MapGet("/workspaces", WorkspacesAsync).WithRateLimitTier(RateLimitTier.Auth);
@@ -217,7 +217,7 @@ public static partial class SignInEndpoints
         if (v.Failed) return v.Result();
         context.Response.Headers.CacheControl = "no-store";
 
-        // Consumed first: whatever fails after this, the code is gone (§2.5).
+        // Consumed first: whatever fails after this, the code is gone: a failed PKCE or workspace check burns it.
         var grant = await deps.Calls.RunAsync((g, ct) => g.GetGrain<IAuthCodeGrain>(AuthCodeKeys.For(body.Code!)).ConsumeAsync(ct), context.RequestAborted);
         if (grant is null) return ApiErrors.Result(400, "Invalid or expired authorization code", ErrorCodes.InvalidAuthorizationCode);
         if (deps.Providers.Find(grant.Provider) is null) return ApiErrors.Result(400, "Invalid authorization code", ErrorCodes.InvalidAuthorizationCode);

@@ -4,7 +4,7 @@ using Sentinel.Web.Providers;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>Sign-in and session settings, from the contract's variables (API.md §5, §8.2).</summary>
+/// <summary>Sign-in and session settings, from the contract's variables (docs/sessions.md).</summary>
 public sealed class SignInSettings
 {
     /// <summary><c>BASE_URL</c>: where identity providers send people back. Default: <c>http://localhost:9003</c>.</summary>

@@ -3,7 +3,7 @@ using Sentinel.Configuration;
 
 namespace Sentinel.Web.Tokens;
 
-/// <summary>Signing keys and token lifetimes, from the seed's variables (API.md §5, §8.2).</summary>
+/// <summary>Signing keys and token lifetimes, from the seed's variables (docs/key-rotation.md, docs/sessions.md).</summary>
 public sealed class JwtSettings
 {
     /// <summary><c>JWT_PRIVATE_KEY_PATH</c>: the current signing key (RSA PEM). Default: <c>keys/private.pem</c>.</summary>

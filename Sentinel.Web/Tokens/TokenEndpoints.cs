@@ -1,6 +1,6 @@
 namespace Sentinel.Web.Tokens;
 
-/// <summary><c>/.well-known/jwks.json</c> and the minimal OpenID discovery document (§2.6, §8.2). Never rate-limited.</summary>
+/// <summary><c>/.well-known/jwks.json</c> and the minimal OpenID discovery document (docs/key-rotation.md). Never rate-limited.</summary>
 public static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)

@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Sentinel.Web.Tokens;
 
-/// <summary>The four token kinds of the contract (§2.2): audience and <c>type</c> claim.</summary>
+/// <summary>The four token kinds of the contract: audience and <c>type</c> claim.</summary>
 public enum TokenKind
 {
     Access,
@@ -60,7 +60,7 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfig
     /// <summary>The refresh tokens' HMAC keys.</summary>
     public RefreshKeys RefreshKeys => refreshKeys;
 
-    /// <summary>Tokens longer than this are refused before any parsing (§1.4).</summary>
+    /// <summary>Tokens longer than this are refused before any parsing (401 <c>Token too large</c>).</summary>
     public const int MaxTokenLength = Sentinel.Tokens.JwtCheck.MaxTokenLength;
 
     /// <summary>
@@ -82,7 +82,7 @@ public sealed class TokenService(SigningKeys keys, JwtSettings settings, IConfig
     public static long RevocationStamp(DateTimeOffset? cutoff) =>
         cutoff is { } c ? (c.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10 : 0;
 
-    /// <summary>The access token's session: its refresh family id, which revocation is checked against (§8.2).</summary>
+    /// <summary>The access token's session: its refresh family id, which revocation is checked against, by reference (docs/sessions.md).</summary>
     public const string SessionIdClaim = Sentinel.Tokens.JwtCheck.SessionIdClaim;
 
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };

@@ -6,7 +6,7 @@ using Sentinel.Web.Validation;
 
 namespace Sentinel.Web.Users;
 
-/// <summary><c>/users/me</c> (§3.4).</summary>
+/// <summary><c>/users/me</c>: read and update the caller's profile.</summary>
 public static class UsersEndpoints
 {
     public sealed record UserResponse(Guid Id, string Email, string Name, string? AvatarUrl, bool IsActive, DateTimeOffset CreatedAt)

@@ -4,7 +4,7 @@ using Sentinel.Web.Errors;
 namespace Sentinel.Web.Validation;
 
 /// <summary>
-/// U+0000 at the edge, for every route at once (§8.1: never a 500 for bad input). PostgreSQL refuses NUL in
+/// U+0000 at the edge, for every route at once (never a 500 for bad input). PostgreSQL refuses NUL in
 /// <c>text</c>, so a query or path value holding one is refused here as the contract's 422, with <c>loc</c> at the
 /// parameter; JSON bodies are checked by <see cref="Json.NoNulStringConverter"/>. Header values are only ever recorded
 /// (User-Agent and the request id on sessions and logs), so a NUL in them is replaced by U+FFFD instead of failing a

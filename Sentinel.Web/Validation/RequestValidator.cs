@@ -5,7 +5,7 @@ using Sentinel.Web.Errors;
 namespace Sentinel.Web.Validation;
 
 /// <summary>
-/// Collects field errors in the contract's 422 shape (the original's pydantic list, §1.3) and answers them all at once
+/// Collects field errors in the contract's 422 shape (the original's pydantic list) and answers them all at once
 /// with <c>code: validation_failed</c>.
 /// </summary>
 public sealed partial class RequestValidator
@@ -80,7 +80,7 @@ public sealed partial class RequestValidator
     }
 }
 
-/// <summary>Text rules of the contract (§4.2): display text is HTML-stripped and trimmed after length validation.</summary>
+/// <summary>Text rules of the contract: display text is HTML-stripped and trimmed after length validation.</summary>
 public static partial class SafeText
 {
     [GeneratedRegex("<[^>]*>")]
@@ -88,7 +88,7 @@ public static partial class SafeText
 
     public static string? Clean(string? value) => value is null ? null : WebUtility.HtmlDecode(Tags().Replace(value, "")).Replace("<", "").Replace(">", "").Trim();
 
-    /// <summary>Only http and https avatars are kept; anything else counts as absent (§3.4).</summary>
+    /// <summary>Only http and https avatars are kept; anything else counts as absent.</summary>
     public static string? HttpUrl(string? value) =>
         value is not null && Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && value.Length <= 2048
             ? value

@@ -35,7 +35,7 @@ public static class DirectoryErrors
         result.Error is { } error ? ToResult(error) : ok(result.Value!);
 }
 
-/// <summary>The contract's "match" and role-rank rules on the token (§3 intro).</summary>
+/// <summary>The contract's "match" and rules on the token: the path's workspace is the token's <c>wid</c>; viewer &lt; editor &lt; admin &lt; owner.</summary>
 public static class WorkspaceAccess
 {
     /// <summary>403 unless the path workspace is the token's <c>wid</c>.</summary>

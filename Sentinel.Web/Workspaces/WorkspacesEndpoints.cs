@@ -8,7 +8,7 @@ using Sentinel.Grains.RateLimiting;
 
 namespace Sentinel.Web.Workspaces;
 
-/// <summary><c>/workspaces</c> and members (§3.5).</summary>
+/// <summary><c>/workspaces</c> and members.</summary>
 public static partial class WorkspacesEndpoints
 {
     public sealed record WorkspaceResponse(Guid Id, string Slug, string Name, string? Description, Guid? CreatedBy, DateTimeOffset CreatedAt)

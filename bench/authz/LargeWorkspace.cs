@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sentinel.Grains.Authorization;
+using Sentinel.Grains.Data;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.Storage;
 using Sentinel.Testing;
@@ -39,6 +40,9 @@ public static class LargeWorkspace
                 silo.AddIncomingGrainCallFilter<DatabaseExceptionFilter>();
                 silo.Services.AddSingleton(TimeProvider.System);
                 silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+                // The stores the grains take through their constructors (the workspace grain's directory half among
+                // them), registered as the real silo registers them.
+                silo.Services.AddSentinelStores();
             })
             .Build();
         await host.StartAsync(ct);

@@ -27,6 +27,9 @@ public static class Load
 {
     private static readonly bool SpinWhileWaiting = Environment.GetEnvironmentVariable("AUTHZ_BENCH_SPIN") == "1";
 
+    /// <summary>The open loop's generator: <c>thread</c> (default) or <c>pool</c> (the earlier one, to compare).</summary>
+    public static readonly string Generator = SpinWhileWaiting || Environment.GetEnvironmentVariable("AUTHZ_BENCH_GENERATOR") == "pool" ? "pool" : "thread";
+
     public static HttpClient Client(Uri baseAddress, int connections) => new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = connections,
@@ -68,8 +71,17 @@ public static class Load
     /// Requests start on a fixed schedule whatever the answers do; latency counts from the scheduled start, so a stall
     /// is charged to every request it delays (no coordinated omission). In flight is capped; over the cap counts as an error.
     /// </summary>
-    public static async Task<LoadResult> OpenLoopAsync(HttpClient client, IReadOnlyList<PreparedRequest> requests, int rate, TimeSpan duration, CancellationToken ct, int maxInFlight = 2000)
+    /// <remarks>
+    /// The schedule runs on a thread of its own that sleeps (never spins: a spinning generator takes one of the box's two
+    /// cores from the servers it measures) and starts each request itself when it is due. The earlier generator awaited
+    /// <c>Task.Delay(1)</c> on the thread pool: each wake-up went through the timer thread and then queued behind the
+    /// HTTP completions of the requests in flight, so the generator itself sent late (its send lag p99 was most of what a
+    /// server that answers at once showed, see <see cref="NullServer"/>). <c>AUTHZ_BENCH_GENERATOR=pool</c> restores it,
+    /// <c>AUTHZ_BENCH_SPIN=1</c> the one before (spins through the last 2 ms), only to compare.
+    /// </remarks>
+    public static async Task<LoadResult> OpenLoopAsync(HttpClient client, IReadOnlyList<PreparedRequest> requests, int rate, TimeSpan duration, CancellationToken ct, int maxInFlight = 2000, string? generator = null)
     {
+        generator ??= Generator;
         var total = (int)(rate * duration.TotalSeconds);
         var latencies = new double[total];
         var pending = new List<Task>(total);
@@ -79,45 +91,78 @@ public static class Load
         var origin = Stopwatch.GetTimestamp();
         var ticksPerRequest = Stopwatch.Frequency / (double)rate;
         var lags = new double[total];
-        for (var i = 0; i < total && !ct.IsCancellationRequested; i++)
+
+        // Starts request i (already due): counts over-cap, else sends it and records its latency from the due time.
+        void Start(int i, long due, bool viaPool)
         {
-            var due = origin + (long)(i * ticksPerRequest);
-            // Sleep, never spin, until the request is due: a generator that spins takes one of the box's cores from the
-            // servers it measures (on 2 cores, half the machine). Timer slack (about 1 ms) makes some requests leave
-            // late; they leave together when the timer fires, and their latency still counts from the scheduled start,
-            // so the lateness is charged to the server measured, never hidden. The lateness is reported (send lag).
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                // AUTHZ_BENCH_SPIN=1: the earlier generator (spins through the last 2 ms), only to compare the two.
-                if (!SpinWhileWaiting || (due - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency > 2) await Task.Delay(1, ct);
-                else Thread.SpinWait(50);
-            }
             lags[i] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
             if (Volatile.Read(ref inFlight) >= maxInFlight)
             {
                 Interlocked.Increment(ref errors);
                 kinds.AddOrUpdate("over_cap", 1, (_, n) => n + 1);
                 latencies[i] = double.NaN;
-                continue;
+                return;
             }
-            var index = i;
             Interlocked.Increment(ref inFlight);
-            pending.Add(Task.Run(async () =>
+            pending.Add(viaPool ? Task.Run(() => Timed(i, due), ct) : Timed(i, due));
+        }
+        async Task Timed(int index, long due)
+        {
+            try
+            {
+                if (await SendAsync(client, requests[index % requests.Count], ct) is { } error)
+                {
+                    Interlocked.Increment(ref errors);
+                    kinds.AddOrUpdate(error, 1, (_, n) => n + 1);
+                }
+            }
+            finally
+            {
+                latencies[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
+                Interlocked.Decrement(ref inFlight);
+            }
+        }
+
+        if (generator == "thread")
+        {
+            var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
             {
                 try
                 {
-                    if (await SendAsync(client, requests[index % requests.Count], ct) is { } error)
+                    for (var i = 0; i < total && !ct.IsCancellationRequested; i++)
                     {
-                        Interlocked.Increment(ref errors);
-                        kinds.AddOrUpdate(error, 1, (_, n) => n + 1);
+                        var due = origin + (long)(i * ticksPerRequest);
+                        // Thread.Sleep(1) is a nanosleep: the kernel wakes this thread about 1 ms later, with no timer queue
+                        // or thread-pool hop in between. Every request that came due meanwhile leaves at once.
+                        while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
+                        // The request's synchronous part (pool lookup, writing it to the socket) runs here; its answer
+                        // continues on the thread pool.
+                        Start(i, due, viaPool: false);
                     }
+                    scheduled.SetResult();
                 }
-                finally
+                catch (Exception ex)
                 {
-                    latencies[index] = (Stopwatch.GetTimestamp() - due) * 1000.0 / Stopwatch.Frequency;
-                    Interlocked.Decrement(ref inFlight);
+                    scheduled.SetException(ex);
                 }
-            }, ct));
+            }) { IsBackground = true, Name = "open-loop generator" };
+            thread.Start();
+            await scheduled.Task;
+        }
+        else
+        {
+            for (var i = 0; i < total && !ct.IsCancellationRequested; i++)
+            {
+                var due = origin + (long)(i * ticksPerRequest);
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    if (!SpinWhileWaiting || (due - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency > 2) await Task.Delay(1, ct);
+                    else Thread.SpinWait(50);
+                }
+                // The pool generator's dispatch, as it was: one thread-pool hop per request.
+                Start(i, due, viaPool: true);
+            }
         }
         await Task.WhenAll(pending);
         var elapsed = (Stopwatch.GetTimestamp() - origin) / (double)Stopwatch.Frequency;

@@ -19,7 +19,7 @@ namespace Sentinel.Bench.Authz;
 /// The baseline: the same two routes, the same request and response JSON, the same key and JWT checks, but each check
 /// answered by SQL against PostgreSQL, as the original service did (one query per check item, the token's role and
 /// groups trusted). It is generous to the baseline: one combined query per item (the original ran up to three), Npgsql
-/// auto-prepared statements, no per-call key write (D22) and no Redis denylist lookup. Bench-only code: it lives here,
+/// auto-prepared statements, no per-call write of the key's last use and no Redis denylist lookup. Bench-only code: it lives here,
 /// never in the product.
 /// </summary>
 public sealed class SqlBaseline : IAsyncDisposable
@@ -98,7 +98,7 @@ public sealed class SqlBaseline : IAsyncDisposable
         await context.Response.WriteAsJsonAsync(new { results });
     }
 
-    /// <summary>§4.3 with the row, the caller's direct share and their best group share fetched in one round trip.</summary>
+    /// <summary>The check order of docs/authorization.md with the row, the caller's direct share and their best group share fetched in one round trip.</summary>
     private async Task<bool> CheckOneAsync(Caller caller, CheckItem item)
     {
         await using var cmd = db.CreateCommand(
@@ -123,7 +123,7 @@ public sealed class SqlBaseline : IAsyncDisposable
         return false;
     }
 
-    /// <summary>§4.5 plus group roles, as the grain answers it.</summary>
+    /// <summary>Allowed iff a role of the caller grants the action, plus group roles, as the grain answers it.</summary>
     private async Task CheckActionAsync(HttpContext context)
     {
         var body = await JsonSerializer.DeserializeAsync<CheckActionBody>(context.Request.Body);

@@ -47,7 +47,7 @@ public static class TestKeys
     }
 }
 
-/// <summary>Mints contract-shaped tokens (§2.2) with the test key.</summary>
+/// <summary>Mints contract-shaped tokens (aud, type and claims per kind) with the test key.</summary>
 public static class TestTokens
 {
     public const string Issuer = "http://localhost:9003";

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Sentinel.Client.Tests.Authentication;
 
-/// <summary>Authz mode (§6.1): the IdP token as bearer, the authz token in X-Authz-Token, bound by idp_sub.</summary>
+/// <summary>Authz mode: the IdP token as bearer, the authz token in X-Authz-Token, bound by idp_sub.</summary>
 public sealed class AuthzModeTests
 {
     private const string Idp = "http://idp.test";

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Sentinel.Client.Tests.Clients;
 
-/// <summary>Errors become one exception type (§8.1 detail and code); retries only where a call is idempotent.</summary>
+/// <summary>Errors become one exception type (detail and code); retries only where a call is idempotent.</summary>
 public sealed class ErrorsAndRetriesTests
 {
     private static readonly Guid Resource = Guid.NewGuid();

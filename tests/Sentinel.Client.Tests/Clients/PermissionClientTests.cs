@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Sentinel.Client.Tests.Clients;
 
-/// <summary>Each PermissionClient call against the contract (§3.7, §6.1): method, path, headers and body.</summary>
+/// <summary>Each PermissionClient call against the contract: method, path, headers and body.</summary>
 public sealed class PermissionClientTests : IDisposable
 {
     private readonly ClientHost host = new();

@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Sentinel.Client.Tests.Clients;
 
-/// <summary>RoleClient (§3.8) and AuthzClient (§3.3) against the contract.</summary>
+/// <summary>RoleClient and AuthzClient against the contract.</summary>
 public sealed class RoleAndAuthzClientTests : IDisposable
 {
     private readonly ClientHost host = new();

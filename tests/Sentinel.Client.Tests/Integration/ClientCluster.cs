@@ -143,7 +143,7 @@ public sealed class ClientCluster : IAsyncLifetime
         Ok((await authorization.AssignUserRoleAsync(role.Value.Id, userId, null)).IsOk);
     }
 
-    /// <summary>Proxy-mode sign-in as a browser and an app do it (§3.2): login at the provider, code, PKCE token exchange.</summary>
+    /// <summary>Proxy-mode sign-in as a browser and an app do it: login at the provider, code, PKCE token exchange.</summary>
     private async Task<string> SignInAsync(string email)
     {
         var verifier = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));

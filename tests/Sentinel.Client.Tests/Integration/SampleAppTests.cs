@@ -146,7 +146,7 @@ public sealed class SampleAppTests(ClientCluster c, Xunit.Abstractions.ITestOutp
         var roles = sample.Services.GetRequiredService<RoleClient>();
         Assert.False((await roles.CheckActionAsync("docs.edit", c.WorkspaceId, c.Erin.AccessToken)).Allowed);
 
-        // The operator rotates the key: the old one dies at once (§3.9).
+        // The operator rotates the key: the old one dies at once.
         Assert.True((await c.Orleans.Client.GetGrain<IServiceAppGrain>(appId).RotateKeyAsync(null)).IsOk);
 
         var ex = await Assert.ThrowsAsync<SentinelException>(() => roles.CheckActionAsync("docs.edit", c.WorkspaceId, c.Erin.AccessToken));

@@ -22,7 +22,7 @@ public sealed class AdminQueryStoreTests(DatabaseFixture fixture)
         var none = await store.ListUsersAsync(1, 10, tag + "%", default);
 
         var found = Assert.Single(page.Items);
-        Assert.Equal((user, 1, 1L), (found.Id, found.WorkspaceCount, page.Total));
+        Assert.Equal((user, 1, 1L), (found.User.Id, found.WorkspaceCount, page.Total));
         Assert.Empty(none.Items);
     }
 
@@ -96,9 +96,9 @@ public sealed class AdminQueryStoreTests(DatabaseFixture fixture)
         var first = await store.ExportUsersAsync(null, null, 2, default);
         Assert.Equal(2, first.Count);
 
-        var next = await store.ExportUsersAsync(first[^1].CreatedAt, first[^1].Id, 2, default);
+        var next = await store.ExportUsersAsync(first[^1].User.CreatedAt, first[^1].User.Id, 2, default);
 
-        Assert.DoesNotContain(next, u => first.Any(f => f.Id == u.Id));
-        Assert.True(next.Count == 0 || next[0].CreatedAt >= first[^1].CreatedAt);
+        Assert.DoesNotContain(next, u => first.Any(f => f.User.Id == u.User.Id));
+        Assert.True(next.Count == 0 || next[0].User.CreatedAt >= first[^1].User.CreatedAt);
     }
 }

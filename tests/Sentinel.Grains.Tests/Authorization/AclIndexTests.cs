@@ -5,7 +5,7 @@ using Xunit;
 namespace Sentinel.Grains.Tests.Authorization;
 
 /// <summary>
-/// The in-memory ACL evaluation against a literal transcription of the contract's §4.3 order, over every combination
+/// The in-memory ACL evaluation against a literal transcription of the permission check's order (docs/authorization.md, "The check"), over every combination
 /// of ownership, workspace role, visibility, direct share, group share and action.
 /// </summary>
 public sealed class AclIndexTests
@@ -101,7 +101,7 @@ public sealed class AclIndexTests
         Assert.DoesNotContain(hidden, view.ResourceIds);
         Assert.DoesNotContain(otherType.ResourceId, view.ResourceIds);
 
-        // §4.4: edit for a viewer: owned, edit shares (direct and group) only; workspace visibility does not apply.
+        // Accessible for edit, by a viewer: owned, edit shares (direct and group) only; workspace visibility does not apply.
         var edit = index.Accessible(User, WorkspaceRole.Viewer, [Group], "docs", "doc", AclPermission.Edit, null);
         Assert.Equal(new[] { owned, editShared, groupEdit }.Order(), edit.ResourceIds.Order());
         // An editor may edit workspace-visible resources too.
@@ -137,7 +137,7 @@ public sealed class AclIndexTests
         Assert.Empty(index.Accessible(User, WorkspaceRole.Viewer, [Group], "docs", "doc", AclPermission.View, null).ResourceIds);
     }
 
-    /// <summary>§4.3, transcribed step by step (rows 1–2 are covered by <see cref="missing_row_denies_even_workspace_owner"/>).</summary>
+    /// <summary>The permission check, transcribed step by step (rows 1–2 are covered by <see cref="missing_row_denies_even_workspace_owner"/>).</summary>
     private static bool Reference(bool owner, WorkspaceRole role, AclVisibility visibility, ShareKind userShare, ShareKind groupShare, AclPermission action)
     {
         if (owner) return true;                                                                   // 3

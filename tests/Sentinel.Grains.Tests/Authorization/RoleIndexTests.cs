@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Sentinel.Grains.Tests.Authorization;
 
-/// <summary>RBAC resolution in memory (§4.5), with roles held directly and through groups.</summary>
+/// <summary>RBAC resolution in memory (the action check), with roles held directly and through groups.</summary>
 public sealed class RoleIndexTests
 {
     private readonly RoleIndex index = new();

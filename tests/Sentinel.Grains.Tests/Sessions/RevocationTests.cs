@@ -11,7 +11,7 @@ using Xunit;
 namespace Sentinel.Grains.Tests.Sessions;
 
 /// <summary>
-/// Revocation exact to the instant (§8.2) and session state bounded by the number of sessions (issue 23, items 2 and 6).
+/// Revocation exact to the instant and session state bounded by the number of sessions (issue 23, items 2 and 6).
 /// Time is the fixture's <c>FakeTimeProvider</c>, moved at sub-second offsets.
 /// </summary>
 [Collection(ClusterCollection.Name)]

@@ -112,7 +112,7 @@ public static class RawHttp
 }
 
 /// <summary>
-/// §8.1: errors Kestrel raises before Sentinel's code keep their status and carry the contract's JSON body
+/// Errors Kestrel raises before Sentinel's code keep their status and carry the contract's JSON body
 /// (<c>detail</c> + <c>code</c>), on both listeners, over a real socket (issue 23, item 4).
 /// </summary>
 public sealed class KestrelRejectionTests(KestrelProcess web) : IClassFixture<KestrelProcess>

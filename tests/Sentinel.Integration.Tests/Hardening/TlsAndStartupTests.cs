@@ -78,7 +78,7 @@ public sealed class TlsAndStartupTests
         await using var cluster = new ClusterHarness("checks");
         var (web, api) = cluster.StartWeb("web", EveryWebCheckFailing(debug: true));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        // Liveness only: Redis refuses the password-less client, which is readiness (§8.6), never a reason to exit.
+        // Liveness only: Redis refuses the password-less client, which is readiness (<c>/health/ready</c>), never a reason to exit.
         await ClusterHarness.WaitUntilAsync(() => ClusterHarness.IsStatusAsync(http, new Uri(api, "/health"), System.Net.HttpStatusCode.OK),
             TimeSpan.FromSeconds(60), "web to start", () => web.Output);
         Assert.False(web.HasExited);

@@ -56,6 +56,38 @@ public sealed class SettingsAtStartupTests
     }
 
     [Fact]
+    public async Task web_lists_bad_authz_values_with_the_other_bad_values()
+    {
+        var (exitCode, output) = await RunUntilExitAsync("Web", new Dictionary<string, string>
+        {
+            ["DEBUG"] = "true",
+            ["JWT_PRIVATE_KEY_PATH"] = TestKeys.PrivateKeyPath,
+            ["SESSION_SECRET_KEY"] = "settings-at-startup-secret-0123456789",
+            ["REDIS_URL"] = "rediss://:pw@[bad",
+            ["COOKIE_SECURE"] = "perhaps",
+            ["IDP_TOKEN_MAX_LENGTH"] = "long",
+        });
+        Assert.Equal(2, exitCode);
+        Assert.Contains("REDIS_URL is not a valid Redis URL.", output, StringComparison.Ordinal);
+        Assert.Contains("COOKIE_SECURE must be a boolean (true/false).", output, StringComparison.Ordinal);
+        Assert.Contains("IDP_TOKEN_MAX_LENGTH must be an integer.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task silo_lists_a_bad_redis_url_with_the_other_bad_values()
+    {
+        var (exitCode, output) = await RunUntilExitAsync("Silo", new Dictionary<string, string>
+        {
+            ["DEBUG"] = "true",
+            ["REDIS_URL"] = "rediss://:pw@[bad",
+            ["GATEWAY_PORT"] = "thirty-thousand",
+        });
+        Assert.Equal(2, exitCode);
+        Assert.Contains("REDIS_URL is not a valid Redis URL.", output, StringComparison.Ordinal);
+        Assert.Contains("GATEWAY_PORT must be an integer.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task silo_with_debug_false_lists_a_bad_value_with_the_production_checklist()
     {
         var (exitCode, output) = await RunUntilExitAsync("Silo", new Dictionary<string, string>

@@ -154,7 +154,7 @@ public static class RaceAssertions
             Assert.Equal(49, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
             var winner = await Flow.PairAsync(responses.Single(r => r.StatusCode == HttpStatusCode.OK));
 
-            // The losers' reuse killed the winner's new tokens too (§2.3), on every replica.
+            // The losers' reuse killed the winner's new tokens too (a reuse revokes the whole family), on every replica.
             foreach (var web in webs)
             {
                 using var next = await Flow.RefreshAsync(http, web, winner.Refresh);

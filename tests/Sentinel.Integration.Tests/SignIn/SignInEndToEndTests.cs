@@ -10,7 +10,7 @@ using Xunit;
 namespace Sentinel.Integration.Tests.SignIn;
 
 /// <summary>
-/// Proxy-mode sign-in end to end (§3.2): a real OpenID Connect provider, a fake GitHub, real silo and web processes on
+/// Proxy-mode sign-in end to end: a real OpenID Connect provider, a fake GitHub, real silo and web processes on
 /// PostgreSQL and Redis.
 /// </summary>
 public sealed class SignInEndToEndTests(SignInCluster c) : IClassFixture<SignInCluster>

@@ -120,7 +120,7 @@ public class FakeGitHub : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>
     /// An access token for <paramref name="login"/> without the browser dance (for <c>/authz/resolve</c> tests). By default
-    /// it belongs to this fake's OAuth app; <paramref name="clientId"/> mints one for another app (D5 tests): the API
+    /// it belongs to this fake's OAuth app; <paramref name="clientId"/> mints one for another app (tests that a token of another GitHub app is refused): the API
     /// accepts it, but <c>POST /applications/{our client id}/token</c> does not.
     /// </summary>
     public string IssueAccessToken(string login, string scope = "read:user user:email", string? clientId = null)

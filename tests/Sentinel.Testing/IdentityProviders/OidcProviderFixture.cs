@@ -121,7 +121,7 @@ public class OidcProviderFixture : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>
     /// The environment Sentinel needs to use this provider as the generic provider <paramref name="providerId"/>
-    /// (API.md §8.4), with the first configured client unless <paramref name="client"/> is given.
+    /// (<c>OIDC_PROVIDERS</c>), with the first configured client unless <paramref name="client"/> is given.
     /// </summary>
     public Dictionary<string, string> SentinelEnvironment(string providerId = "dex", OidcClient? client = null)
     {

@@ -8,7 +8,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>Client and service apps of the admin API (§3.9): keys shown once, rotation and deletion effective at once.</summary>
+/// <summary>Client and service apps of the admin API: keys shown once, rotation and deletion effective at once.</summary>
 [Collection(WebCollection.Name)]
 public sealed partial class AdminAppsContractTests(SentinelWebApplication app)
 {

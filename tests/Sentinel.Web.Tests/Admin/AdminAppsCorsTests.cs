@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>"Mutations rebuild CORS" (§3.9): an app changed through the admin API is in (or out of) the allowlist when the call returns.</summary>
+/// <summary>App mutations rebuild CORS: an app changed through the admin API is in (or out of) the allowlist when the call returns.</summary>
 [Collection(WebCollection.Name)]
 public sealed class AdminAppsCorsTests(SentinelWebApplication app)
 {

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary><c>GET /admin/cluster</c> (§8.3) against the in-process test cluster.</summary>
+/// <summary><c>GET /admin/cluster</c> against the in-process test cluster.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class AdminClusterTests(SignInWeb web)
 {

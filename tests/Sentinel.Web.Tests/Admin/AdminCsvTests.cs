@@ -11,7 +11,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>CSV import (preview, execute) and the streamed exports (§3.9), on the real test database.</summary>
+/// <summary>CSV import (preview, execute) and the streamed exports, on the real test database.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class AdminCsvTests(SignInWeb web)
 {
@@ -167,7 +167,7 @@ public sealed class AdminCsvTests(SignInWeb web)
         Assert.EndsWith("+00:00", adminRow[5], StringComparison.Ordinal);
         Assert.Equal(admin.User.CreatedAt.ToUniversalTime(), DateTimeOffset.Parse(adminRow[5], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(["False", "False"], rows.Single(r => r[0] == inactive.Id.ToString()).Skip(3).Take(2));
-        // A cell a spreadsheet would run as a formula is defused (§7), and the comma keeps it quoted.
+        // A cell a spreadsheet would run as a formula is defused (a leading '), and the comma keeps it quoted.
         Assert.Equal("'=HYPERLINK(\"http://evil\"),x", rows.Single(r => r[0] == formula.Id.ToString())[2]);
 
         await using var db = NpgsqlDataSource.Create(TestConnection.ConnectionString());

@@ -5,7 +5,7 @@ using static Sentinel.Web.Tests.RateLimiting.RateLimitTestHost;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>The sensitive tier (§8.5) on the admin's purge, service-app create and rotate routes: per admin, after authentication.</summary>
+/// <summary>The sensitive tier (RATE_LIMIT_SENSITIVE) on the admin's purge, service-app create and rotate routes: per admin, after authentication.</summary>
 [Collection(WebCollection.Name)]
 public sealed class AdminDirectoryRateLimitTests(SentinelWebApplication app) : IDisposable
 {

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>ACLs and service actions of the admin API (§3.9): writes reach the workspace grain that decides checks.</summary>
+/// <summary>ACLs and service actions of the admin API: writes reach the workspace grain that decides checks.</summary>
 [Collection(WebCollection.Name)]
 public sealed class AdminPermissionsContractTests(SentinelWebApplication app)
 {

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>The contract's per-route limits on admin writes (§3.9 "RL n", tiers of §8.5), per admin user.</summary>
+/// <summary>The contract's per-route limits on admin writes (docs/rate-limiting.md), per admin user.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class AdminRateLimitTests(SignInWeb web)
 {

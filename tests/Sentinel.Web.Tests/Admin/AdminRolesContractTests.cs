@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>RBAC roles of the admin API (§3.9): every change is visible to the next <c>check-action</c>.</summary>
+/// <summary>RBAC roles of the admin API: every change is visible to the next <c>check-action</c>.</summary>
 [Collection(WebCollection.Name)]
 public sealed class AdminRolesContractTests(SentinelWebApplication app)
 {

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>Stats, activity, the workspace picker, system health and settings (§3.9).</summary>
+/// <summary>Stats, activity, the workspace picker, system health and settings.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class AdminSystemTests(SignInWeb web)
 {

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary><c>/admin/users…</c> (§3.9) and the admin cookie on every admin route.</summary>
+/// <summary><c>/admin/users…</c> and the admin cookie on every admin route.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class AdminUsersTests(SignInWeb web)
 {
@@ -46,7 +46,7 @@ public sealed class AdminUsersTests(SignInWeb web)
         var admin = await a.AdminAsync();
         var demoted = await a.AdminAsync();
         var target = await a.S.UserAsync();
-        // Demoted through the API by another admin: the next request of the demoted admin is refused at once (D8).
+        // Demoted through the API by another admin: the next request of the demoted admin is refused at once (the admin flag is re-read).
         using (var demote = await a.SendAsync(HttpMethod.Patch, $"/admin/users/{demoted.User.Id}", admin.Cookie, new { is_admin = false }))
             await AdminScenario.OkJsonAsync(demote);
 

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Admin;
 
-/// <summary>Workspaces, members and groups of the admin API (§3.9), on the real grains and PostgreSQL.</summary>
+/// <summary>Workspaces, members and groups of the admin API, on the real grains and PostgreSQL.</summary>
 [Collection(WebCollection.Name)]
 public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
 {
@@ -109,11 +109,11 @@ public sealed class AdminWorkspacesContractTests(SentinelWebApplication app)
             AdminDirectoryScenario.AssertShape(await Scenario.JsonAsync(change), "status");
         }
         Assert.Equal(WorkspaceRole.Admin, await a.Grains.GetGrain<IWorkspaceGrain>(ws).GetRoleAsync(bob.Id));
-        // A role change revokes the member's tokens (§3.5).
+        // A role change revokes the member's tokens.
         using (var revoked = await a.S.SendAsync(HttpMethod.Get, $"/workspaces/{ws}", bobToken))
             await Scenario.AssertErrorAsync(revoked, 401, "Token has been revoked", "token_revoked");
 
-        // D18 fixed: the rule's own 403, not 404.
+        // The rule's own 403, not the original's 404.
         using (var lastOwner = await a.SendAsync(HttpMethod.Patch, $"/admin/workspaces/{ws}/members/{owner.Id}", cookie, new { role = "viewer" }))
             await Scenario.AssertErrorAsync(lastOwner, 403, "Cannot demote the last workspace owner", "last_owner");
         using (var notMember = await a.SendAsync(HttpMethod.Patch, $"/admin/workspaces/{ws}/members/{Guid.NewGuid()}", cookie, new { role = "viewer" }))

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Auth;
 
-/// <summary>The admin-cookie scheme (§1.4) through <c>/auth/admin/me</c> and <c>/auth/admin/logout</c>.</summary>
+/// <summary>The admin-cookie scheme through <c>/auth/admin/me</c> and <c>/auth/admin/logout</c>.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class AdminCookieTests(SignInWeb web)
 {

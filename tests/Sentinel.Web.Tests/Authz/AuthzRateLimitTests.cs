@@ -5,7 +5,7 @@ using Xunit;
 namespace Sentinel.Web.Tests.Authz;
 
 /// <summary>
-/// §8.5 for authz mode: <c>/authz/resolve</c> by <c>Origin</c> counts per service and IP under
+/// Rate limits for authz mode (docs/rate-limiting.md): <c>/authz/resolve</c> by <c>Origin</c> counts per service and IP under
 /// <c>RATE_LIMIT_AUTHZ_RESOLVE</c>; with a key it counts under the service tier only.
 /// </summary>
 [Collection(WebCollection.Name)]

@@ -10,7 +10,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Authz;
 
-/// <summary><c>POST /authz/resolve</c> (§3.3, §8.4) against a real OpenID Connect provider and a fake GitHub, on loopback.</summary>
+/// <summary><c>POST /authz/resolve</c> against a real OpenID Connect provider and a fake GitHub, on loopback.</summary>
 [Collection(AuthzCollection.Name)]
 public sealed class AuthzResolveTests(AuthzFixture fx)
 {
@@ -123,7 +123,7 @@ public sealed class AuthzResolveTests(AuthzFixture fx)
         Assert.Equal(person.Sub, joseClaims.GetProperty("idp_sub").GetString());
         Assert.NotEqual(0, (await Tokens.IndependentVerifierTests.JoseAsync(jwksPath, authz, "sentinel:access")).ExitCode);
 
-        // The token works on the dual-auth routes with its own service's key, and not with another's (§8.2).
+        // The token works on the dual-auth routes with its own service's key, and not with another's (an authz token is bound to its svc).
         using (var check = await s.SendAsync(HttpMethod.Post, "/roles/check-action", service.Key, authz, new { service_name = service.Name, action = "docs:write", workspace_id = ws }))
             Assert.True((await Scenario.JsonAsync(check)).GetProperty("allowed").GetBoolean());
         using (var replay = await s.SendAsync(HttpMethod.Post, "/permissions/accessible", otherService.Key, authz,
@@ -210,7 +210,7 @@ public sealed class AuthzResolveTests(AuthzFixture fx)
         var userId = (await Scenario.JsonAsync(await ResolveAsync(first, await fx.Oidc.MintIdTokenAsync(person.Email, fx.ClientId)))).GetProperty("user").GetProperty("id").GetGuid();
         await s.S.AddMemberAsync(ws, (await s.Grains.GetGrain<IUserGrain>(userId).GetAsync())!, WorkspaceRole.Viewer);
 
-        // Browser traffic: no key, the Origin of an active service app. Both apps list it: the oldest wins (D10).
+        // Browser traffic: no key, the Origin of an active service app. Both apps list it: the oldest wins, so duplicates resolve the same way every time.
         for (var i = 0; i < 3; i++)
         {
             using var byOrigin = await s.SendAsync(HttpMethod.Post, "/authz/resolve", null, null,
@@ -260,7 +260,7 @@ public sealed class AuthzResolveTests(AuthzFixture fx)
             Assert.Equal($"{login}@example.com", body.GetProperty("user").GetProperty("email").GetString());
             Assert.Equal(login, body.GetProperty("user").GetProperty("name").GetString());
         }
-        // D5: GitHub itself would accept this token on /user, but it was minted for another OAuth app.
+        // Only tokens of our OAuth app: GitHub itself would accept this token on /user, but it was minted for another OAuth app.
         using (var foreignApp = await ResolveAsync(service, fx.GitHub.IssueAccessToken(login, clientId: "someone-elses-app"), provider: "github"))
             await Scenario.AssertErrorAsync(foreignApp, 400, "Invalid GitHub token", "github_token_invalid");
         var revoked = fx.GitHub.IssueAccessToken(login);

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Authz;
 
-/// <summary><c>/authz/idp/github/login</c> and <c>/callback</c> against the fake GitHub (§3.3, D4).</summary>
+/// <summary><c>/authz/idp/github/login</c> and <c>/callback</c> against the fake GitHub (allowed redirect origins, state bound to the browser).</summary>
 [Collection(AuthzCollection.Name)]
 public sealed class GitHubIdpProxyTests(AuthzFixture fx) : IDisposable
 {

@@ -8,8 +8,9 @@ using Xunit;
 namespace Sentinel.Web.Tests.Authz;
 
 /// <summary>
-/// The email rules applied to a token that already verified (§3.3, §8.4), for the providers no local server stands in
-/// for: Entra ID trusts a missing <c>email_verified</c> unless <c>xms_edov</c> is false; everyone else needs it true.
+/// The email rules applied to a token that already verified (docs/authorization.md, "Authz mode"), for the providers no
+/// local server stands in for: Entra ID trusts a missing <c>email_verified</c> unless <c>xms_edov</c> is false; everyone
+/// else needs it true.
 /// </summary>
 public sealed class IdpClaimsTests
 {

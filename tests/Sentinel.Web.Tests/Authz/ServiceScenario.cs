@@ -95,7 +95,7 @@ public sealed class ServiceScenario(SentinelWebApplication app)
         return role.Value!;
     }
 
-    /// <summary>An authz token as <c>/authz/resolve</c> mints it (§2.2), signed with the test key.</summary>
+    /// <summary>An authz token as <c>/authz/resolve</c> mints it (no email, name or groups), signed with the test key.</summary>
     public static string AuthzToken(UserProfile user, Guid workspaceId, string role, string service, IEnumerable<string>? actions = null, TimeSpan? lifetime = null) =>
         TestTokens.Sign(new JsonObject
         {

@@ -9,7 +9,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Cors;
 
-/// <summary>CORS as §1.5 has it: CORS_ORIGINS plus the origins of active client and service apps, preflights outermost.</summary>
+/// <summary>CORS as the contract has it: CORS_ORIGINS plus the origins of active client and service apps, preflights outermost.</summary>
 [Collection(WebCollection.Name)]
 public sealed class CorsTests(SentinelWebApplication app)
 {

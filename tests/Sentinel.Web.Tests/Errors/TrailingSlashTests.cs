@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Errors;
 
-/// <summary>§8.1: the trailing-slash 307 of §1.1 only for a route that exists without the slash, and never off the origin.</summary>
+/// <summary>The trailing-slash 307 only for a route that exists without the slash, and never off the origin.</summary>
 [Collection(WebCollection.Name)]
 public sealed class TrailingSlashTests(SentinelWebApplication app)
 {

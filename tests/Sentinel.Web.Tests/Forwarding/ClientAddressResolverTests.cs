@@ -12,7 +12,7 @@ using Xunit;
 namespace Sentinel.Web.Tests.Forwarding;
 
 /// <summary>
-/// §8.5 "Client IP", one resolver for every reader: the rate-limit key (IPv6 grouped by /64) and the address recorded for
+/// The client IP (docs/rate-limiting.md), one resolver for every reader: the rate-limit key (IPv6 grouped by /64) and the address recorded for
 /// sessions, audit and activity (<see cref="ClientAddress.Of"/>, in full) come from the same decision.
 /// </summary>
 public sealed class ClientAddressResolverTests

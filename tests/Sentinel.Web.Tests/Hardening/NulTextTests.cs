@@ -10,7 +10,7 @@ using Xunit;
 namespace Sentinel.Web.Tests.Hardening;
 
 /// <summary>
-/// §8.1: U+0000 in text is bad input (PostgreSQL refuses it in <c>text</c>), never a 500. The routes are those of the
+/// U+0000 in text is bad input (PostgreSQL refuses it in <c>text</c>), never a 500. The routes are those of the
 /// black-box report (issue 23, item 3); the requests are authenticated so that, without the edge checks, the value
 /// would reach the grains and the database.
 /// </summary>

@@ -19,14 +19,14 @@ using Xunit.Abstractions;
 namespace Sentinel.Web.Tests.Hardening;
 
 /// <summary>
-/// "No 5xx for any input, generated from the route table" (§8.1, issue 23). Every endpoint of the running app
+/// "No 5xx for any input, generated from the route table" (issue 23). Every endpoint of the running app
 /// (<see cref="EndpointDataSource"/>) gets hostile values in each string and non-string field of its JSON body (the
 /// body type from <see cref="IAcceptsMetadata"/>, walked recursively through nested objects and lists), each query
 /// parameter of its handler, and each path parameter: NUL, invalid UTF-8, a 1 MB string, wrong JSON types, nesting
 /// 1,000 deep, SQL and path-traversal strings. Requests carry every credential (owner bearer, admin cookie with the
 /// CSRF header, service key) so handlers run instead of stopping at 401, against the real grains and PostgreSQL.
-/// Expected: never a 5xx, never a hang, and every 4xx with the §8.1 body (<c>detail</c> + <c>code</c>); the HTML cards
-/// of the browser sign-in flows (§1.2) are allowed there. A 2xx/3xx is allowed (an SQL-looking name is a fine name);
+/// Expected: never a 5xx, never a hang, and every 4xx with the JSON error body (<c>detail</c> + <c>code</c>); the HTML cards
+/// of the browser sign-in flows are allowed there. A 2xx/3xx is allowed (an SQL-looking name is a fine name);
 /// afterwards the app must still answer. A new route is covered without editing this test.
 /// Budget: about 60 s here, at most <see cref="Budget"/> on a busy 2-core box.
 /// </summary>
@@ -159,7 +159,7 @@ public sealed class RouteTableTests(SentinelWebApplication app, ITestOutputHelpe
         Assert.True(watch.Elapsed < Budget, $"the run took {watch.Elapsed}, over its budget of {Budget}");
     }
 
-    /// <summary>Why a response breaks §8.1, or null.</summary>
+    /// <summary>Why a response breaks the error conventions (docs/errors.md), or null.</summary>
     private static string? Problem(Target target, int status, string? mediaType, string text)
     {
         if (status >= 500) return "server error";

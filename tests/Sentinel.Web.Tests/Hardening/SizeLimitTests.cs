@@ -53,7 +53,7 @@ public sealed class SizeLimitTests(SentinelWebApplication app)
     [Fact]
     public async Task a_refresh_token_over_8_kib_in_the_body_is_refused_by_the_contracts_4096_limit()
     {
-        // §3.2 caps refresh_token at 4096 characters, checked as validation before any verification.
+        // The contract caps refresh_token at 4096 characters, checked as validation before any verification.
         using var response = await app.CreateClient().PostAsJsonAsync("/auth/refresh", new { refresh_token = Oversized });
         await Scenario.AssertValidationAsync(response, "refresh_token");
     }

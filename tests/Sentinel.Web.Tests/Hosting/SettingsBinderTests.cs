@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Sentinel.Configuration;
 using Sentinel.Testing;
+using Sentinel.Web.Authz;
 using Sentinel.Web.Hosting;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
@@ -60,9 +61,56 @@ public sealed class SettingsBinderTests
     }
 
     [Fact]
+    public void bad_authz_values_are_listed_with_the_other_settings()
+    {
+        using var check = WebSettingsSetup.Check(Config(
+            ("SERVICE_PORT", "nine-thousand"), ("COOKIE_SECURE", "perhaps"), ("IDP_TOKEN_MAX_LENGTH", "long")));
+        Assert.Equal(
+            ["SERVICE_PORT must be an integer.", "COOKIE_SECURE must be a boolean (true/false).", "IDP_TOKEN_MAX_LENGTH must be an integer."],
+            check.Failures);
+    }
+
+    [Fact]
+    public void authz_settings_in_the_app_fail_validate_on_start_with_every_bad_value()
+    {
+        var configuration = Config(("COOKIE_SECURE", "perhaps"), ("IDP_TOKEN_MAX_LENGTH", "long"));
+        var services = new ServiceCollection();
+        services.AddSentinelAuthorization(configuration);
+        using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Equal(["COOKIE_SECURE must be a boolean (true/false).", "IDP_TOKEN_MAX_LENGTH must be an integer."], error.Failures);
+    }
+
+    [Fact]
+    public void good_authz_values_bind()
+    {
+        using var check = WebSettingsSetup.Check(Config(("ADMIN_EMAILS", " Ops@Example.com ,,root@example.com"), ("COOKIE_SECURE", "yes"), ("IDP_TOKEN_MAX_LENGTH", "4096")));
+        Assert.False(check.Failed, string.Join("\n", check.Failures));
+        var authz = check.Get<AuthzSettings>();
+        Assert.Equal((true, 4096, 2), (authz.CookieSecure, authz.IdpTokenMaxLength, authz.AdminEmails.Count));
+        Assert.Contains("ops@example.com", authz.AdminEmails);
+    }
+
+    [Fact]
+    public void a_bad_redis_url_is_listed_with_the_other_settings()
+    {
+        using var check = WebSettingsSetup.Check(Config(("REDIS_URL", "rediss://:pw@[bad"), ("GRAIN_CALL_TIMEOUT_MS", "soon")));
+        Assert.Equal(["GRAIN_CALL_TIMEOUT_MS must be an integer.", "REDIS_URL is not a valid Redis URL."], check.Failures);
+    }
+
+    [Fact]
+    public void redis_and_cluster_ids_bind_into_the_shared_connection_settings()
+    {
+        using var check = WebSettingsSetup.Check(Config(("REDIS_URL", "redis://127.0.0.1:6390/2"), ("REDIS_TLS_VERIFY", "required"), ("CLUSTER_ID", "c1"), ("SERVICE_ID", "s1")));
+        Assert.False(check.Failed, string.Join("\n", check.Failures));
+        var web = check.Get<WebSettings>();
+        Assert.Equal(("redis://127.0.0.1:6390/2", "required", "c1", "s1"), (web.RedisUrl, web.RedisTlsVerify, web.ClusterId, web.ServiceId));
+    }
+
+    [Fact]
     public void a_settings_class_on_the_binder_fails_validate_on_start_with_every_failure()
     {
-        // What the binder offers a settings class not yet converted (Authz, rate limiting): ValidateOnStart through the host.
+        // What the binder offers a settings class not yet converted (rate limiting): ValidateOnStart through the host.
         var configuration = Config(("X_COUNT", "many"), ("X_FLAG", "perhaps"));
         var services = new ServiceCollection();
         services.AddSettings(configuration, r => new Sample(r.Int("X_COUNT", 1), r.Bool("X_FLAG", false)));

@@ -6,7 +6,7 @@ using Xunit;
 namespace Sentinel.Web.Tests.Permissions;
 
 /// <summary>
-/// The §4.3 order end to end, through <c>/permissions/check</c> with real tokens, keys and workspace grains: each row
+/// The check order of docs/authorization.md end to end, through <c>/permissions/check</c> with real tokens, keys and workspace grains: each row
 /// names the step that decides it. (The exhaustive combination matrix runs against the evaluator in the grain tests.)
 /// </summary>
 [Collection(WebCollection.Name)]
@@ -44,8 +44,8 @@ public sealed class AclOrderTests(SentinelWebApplication app)
         var admin = ws.Token(ws.Admin, "admin");
         var owner = ws.Token(ws.Owner, "owner");
         var viewer = ws.Token(ws.Viewer, "viewer");
-        // The group member's token carries no groups claim: membership is read from the workspace grain (fixes D9's
-        // "group shares never apply" for authz tokens, and a group added after the token was minted counts at once).
+        // The group member's token carries no groups claim: membership is read from the workspace grain (so group
+        // shares apply to authz tokens too, which the original never did, and a group added after minting counts at once).
         var member = ws.Token(groupMember, "viewer");
 
         var rows = new (string Step, string Token, AclInfo Acl, string Action, bool Allowed)[]

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Permissions;
 
-/// <summary>Every route of the contract's permissions table (§3.7): success, authentication failure, validation failure, details and codes.</summary>
+/// <summary>Every route of the contract's permissions table: success, authentication failure, validation failure, details and codes.</summary>
 [Collection(WebCollection.Name)]
 public sealed class PermissionsContractTests(SentinelWebApplication app)
 {
@@ -35,7 +35,7 @@ public sealed class PermissionsContractTests(SentinelWebApplication app)
         using (var empty = await s.SendAsync(HttpMethod.Post, "/permissions/check", service.Key, token, new { checks = Array.Empty<object>() }))
             Assert.Empty((await Scenario.JsonAsync(empty)).GetProperty("results").EnumerateArray());
 
-        // Authentication: key first, then bearer (§1.4).
+        // Authentication: key first, then bearer.
         using (var noKey = await s.SendAsync(HttpMethod.Post, "/permissions/check", null, token, new { checks = Array.Empty<object>() }))
             await Scenario.AssertErrorAsync(noKey, 401, "Missing service API key or unregistered origin", "missing_service_key");
         using (var badKey = await s.SendAsync(HttpMethod.Post, "/permissions/check", "sk_not-a-key", token, new { checks = Array.Empty<object>() }))
@@ -142,13 +142,13 @@ public sealed class PermissionsContractTests(SentinelWebApplication app)
             Assert.Equal(acl.GetProperty("id").GetGuid(), same.GetProperty("id").GetGuid());
             Assert.Equal("private", same.GetProperty("visibility").GetString());
         }
-        // D20: another owner or another workspace is a conflict, not a silent success.
+        // Another owner or another workspace is a conflict, not a silent success.
         using (var otherOwner = await s.SendAsync(HttpMethod.Post, "/permissions/register", service.Key, null, Body(owner: ws.Viewer.Id)))
             await Scenario.AssertErrorAsync(otherOwner, 409, "Resource is already registered with another workspace or owner", "resource_conflict");
         var other = await s.WorkspaceAsync();
         using (var otherWs = await s.SendAsync(HttpMethod.Post, "/permissions/register", service.Key, null, Body(workspace: other.Id, owner: other.Owner.Id)))
             await Scenario.AssertErrorAsync(otherWs, 409, null, "resource_conflict");
-        // D17: unknown workspace or owner are 404s, not 500s.
+        // Unknown workspace or owner are 404s, not 500s.
         resourceId = Guid.NewGuid();
         using (var noWs = await s.SendAsync(HttpMethod.Post, "/permissions/register", service.Key, null, Body(workspace: Guid.NewGuid())))
             await Scenario.AssertErrorAsync(noWs, 404, "Workspace not found", "workspace_not_found");
@@ -180,7 +180,7 @@ public sealed class PermissionsContractTests(SentinelWebApplication app)
         var path = $"/permissions/{acl.Id}/share";
         object Share(string type, Guid id, string permission) => new { grantee_type = type, grantee_id = id, permission };
 
-        // The owner shares view, then switches the same grantee to edit (D20).
+        // The owner shares view, then switches the same grantee to edit (an upsert).
         using (var view = await s.SendAsync(HttpMethod.Post, path, service.Key, ws.Token(ws.Editor, "editor"), Share("user", ws.Viewer.Id, "view")))
         {
             Assert.Equal(HttpStatusCode.Created, view.StatusCode);

@@ -104,7 +104,7 @@ public sealed class RevocationTests(SentinelWebApplication app)
         Assert.True((await grain.AssignUserRoleAsync(role.Id, ws.Viewer.Id, null)).IsOk);
 
         Assert.True((await s.Workspace(ws.Id).RemoveMemberAsync(new Actor(ws.Owner.Id, "owner"), ws.Viewer.Id)).IsOk);
-        // Back in the workspace, nothing from before comes back (D19).
+        // Back in the workspace, nothing from before comes back (a removed member's shares and roles are gone for good).
         await s.S.AddMemberAsync(ws.Id, ws.Viewer, WorkspaceRole.Viewer);
         Assert.False((await grain.CheckPermissionsAsync(new Actor(ws.Viewer.Id, "viewer"), [Check(doc, AclPermission.View)]))[0]);
         Assert.False((await grain.CheckActionAsync(ws.Viewer.Id, service.Name, "docs:write")).Allowed);

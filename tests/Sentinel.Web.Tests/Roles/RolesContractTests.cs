@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Roles;
 
-/// <summary>Every route of the contract's roles table (§3.8), with authz tokens accepted beside a key of the same service (D11).</summary>
+/// <summary>Every route of the contract's roles table, with authz tokens accepted beside a key of the same service.</summary>
 [Collection(WebCollection.Name)]
 public sealed class RolesContractTests(SentinelWebApplication app)
 {
@@ -72,7 +72,7 @@ public sealed class RolesContractTests(SentinelWebApplication app)
             Assert.True(json.GetProperty("allowed").GetBoolean());
             Assert.Equal([role.Name], json.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         }
-        // Workspace roles confer no RBAC actions (§4.5): the owner has none here.
+        // Workspace roles confer no RBAC actions: the owner has none here.
         using (var owner = await s.SendAsync(HttpMethod.Post, "/roles/check-action", service.Key, ws.Token(ws.Owner, "owner"), Body("docs:write")))
         {
             var json = await Scenario.JsonAsync(owner);
@@ -80,7 +80,7 @@ public sealed class RolesContractTests(SentinelWebApplication app)
             Assert.Empty(json.GetProperty("roles").EnumerateArray());
         }
 
-        // D11: an authz token of the same service is accepted with its key; of another service, it is not.
+        // An authz token of the same service is accepted with its key; of another service, it is not.
         var authz = ServiceScenario.AuthzToken(ws.Viewer, ws.Id, "viewer", service.Name);
         using (var viaAuthz = await s.SendAsync(HttpMethod.Post, "/roles/check-action", service.Key, authz, Body("docs:write")))
             Assert.True((await Scenario.JsonAsync(viaAuthz)).GetProperty("allowed").GetBoolean());
@@ -92,7 +92,7 @@ public sealed class RolesContractTests(SentinelWebApplication app)
             Testing.TestTokens.Access(ws.Viewer.Id, ws.Id, "viewer", type: "refresh", audience: "sentinel:access"), Body("docs:write")))
             await Scenario.AssertErrorAsync(refresh, 401, "Invalid token type", "invalid_token_type");
 
-        // D9: authz tokens are checked against deactivation too.
+        // Authz tokens are checked against deactivation too (the original did not).
         var deactivated = await s.S.UserAsync();
         await s.S.AddMemberAsync(ws.Id, deactivated, Grains.Directory.WorkspaceRole.Viewer);
         await s.Grains.GetGrain<IUserSessionGrain>(deactivated.Id).SetDeactivatedAsync(true);

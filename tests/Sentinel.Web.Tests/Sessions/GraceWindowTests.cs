@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Sessions;
 
-/// <summary><c>REFRESH_REUSE_GRACE_SECONDS=5</c> (§8.2): two tabs refreshing at once don't log each other out.</summary>
+/// <summary><c>REFRESH_REUSE_GRACE_SECONDS=5</c>: two tabs refreshing at once don't log each other out.</summary>
 [Collection(GraceCollection.Name)]
 public sealed class GraceWindowTests(GraceSignInWeb web)
 {

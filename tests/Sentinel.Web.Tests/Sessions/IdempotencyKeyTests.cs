@@ -8,7 +8,7 @@ using Xunit;
 namespace Sentinel.Web.Tests.Sessions;
 
 /// <summary>
-/// A client's retry of <c>/auth/refresh</c> with the same <c>Idempotency-Key</c> (§8.2 addition): the reply of a
+/// A client's retry of <c>/auth/refresh</c> with the same <c>Idempotency-Key</c> (docs/sessions.md): the reply of a
 /// committed rotation lost on the way back must not turn the client's retry into reuse. Grace window off.
 /// </summary>
 [Collection(SignInCollection.Name)]

@@ -9,7 +9,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Sessions;
 
-/// <summary><c>RATE_LIMIT_REFRESH</c> per family once the token verifies, <c>RATE_LIMIT_AUTH</c> per IP otherwise (§8.5).</summary>
+/// <summary><c>RATE_LIMIT_REFRESH</c> per family once the token verifies, <c>RATE_LIMIT_AUTH</c> per IP otherwise.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class RefreshRateLimitTests(SignInWeb web)
 {

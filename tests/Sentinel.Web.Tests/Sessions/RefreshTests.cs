@@ -10,7 +10,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Sessions;
 
-/// <summary><c>/auth/refresh</c> over HTTP (§2.3, §8.2), with the grace window off.</summary>
+/// <summary><c>/auth/refresh</c> over HTTP, with the grace window off.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class RefreshTests(SignInWeb web)
 {

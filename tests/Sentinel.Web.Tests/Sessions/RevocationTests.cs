@@ -8,7 +8,7 @@ using Xunit;
 namespace Sentinel.Web.Tests.Sessions;
 
 /// <summary>
-/// Revocation exact to the instant over HTTP (§8.2, issue 23 item 2): a user-wide revocation, then a sign-in at once,
+/// Revocation exact to the instant over HTTP (issue 23 item 2): a user-wide revocation, then a sign-in at once,
 /// and the new access token works while the old one is refused, however close the two fall within one second.
 /// </summary>
 [Collection(SignInCollection.Name)]

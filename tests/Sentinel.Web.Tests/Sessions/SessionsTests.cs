@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.Sessions;
 
-/// <summary><c>/auth/logout</c> and <c>/users/me/sessions</c> (§2.4, §8.3).</summary>
+/// <summary><c>/auth/logout</c> and <c>/users/me/sessions</c>.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class SessionsTests(SignInWeb web)
 {

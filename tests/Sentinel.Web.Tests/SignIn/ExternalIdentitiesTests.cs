@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.SignIn;
 
-/// <summary>What a validated provider answer becomes (§3.2, §8.4), PKCE, and the app redirect.</summary>
+/// <summary>What a validated provider answer becomes (provider, subject, verified email), PKCE, and the app redirect.</summary>
 public sealed class ExternalIdentitiesTests
 {
     private const string Tenant = "0b3c6a49-2b8e-4a5e-9d3c-8f0f6a1b2c3d";

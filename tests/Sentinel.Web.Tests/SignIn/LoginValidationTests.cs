@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.SignIn;
 
-/// <summary>What <c>/auth/login/{p}</c> and the callbacks refuse before any provider is involved (§3.2).</summary>
+/// <summary>What <c>/auth/login/{p}</c> and the callbacks refuse before any provider is involved.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class LoginValidationTests(SignInWeb web)
 {

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.SignIn;
 
-/// <summary><c>/auth/workspaces</c> and <c>/auth/token</c> (§2.5, §3.2).</summary>
+/// <summary><c>/auth/workspaces</c> and <c>/auth/token</c>.</summary>
 [Collection(SignInCollection.Name)]
 public sealed class TokenEndpointTests(SignInWeb web)
 {
