@@ -4,6 +4,7 @@ using Sentinel.Web.Authorization;
 using Sentinel.Web.Cors;
 using Sentinel.Web.Infrastructure.Forwarding;
 using Sentinel.Web.Infrastructure.Conventions;
+using Sentinel.Web.RateLimiting;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.Infrastructure.Hosting;
@@ -29,6 +30,7 @@ public static class WebSettingsSetup
         services.AddSettings(configuration, SignInSettings.Bind).ValidateWith<SignInSettings, SignInSettingsValidator>();
         services.AddForwardingSettings(configuration);
         services.AddCorsSettings(configuration);
+        services.AddRateLimitSettings(configuration);
         services.AddAuthzSettings(configuration);
     }
 

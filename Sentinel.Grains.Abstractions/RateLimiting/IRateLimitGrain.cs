@@ -26,6 +26,19 @@ public interface IRateLimitGrain : IGrainWithStringKey
     Task<RateLimitDecision> CheckAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Decides one request of a principal that lives in this shard (an address or a service: no chaining, one or two
+    /// buckets), exactly as <see cref="CheckAsync"/> would, in a compact form: the buckets inline, the answer a struct.
+    /// This is the call almost every request makes (docs/rate-limiting.md, "Cost of a decision").
+    /// </summary>
+    /// <remarks>
+    /// No <see cref="CancellationToken"/>: a decision takes microseconds in the shard, so cancelling it saves nothing,
+    /// while a token parameter makes Orleans register every call for cancellation on both sides. Its deadline is this
+    /// method's response timeout, the default <c>GRAIN_CALL_TIMEOUT_MS</c> (the edge adds its own when that is set lower).
+    /// </remarks>
+    [ResponseTimeout("00:00:05")]
+    ValueTask<RateLimitShardDecision> DecideAsync(RateLimitShardRequest request);
+
+    /// <summary>
     /// Decides several requests of one replica in one call, in order, each exactly as <see cref="CheckAsync"/> would (a
     /// shard only; requests that chain are refused). The edge coalesces concurrent decisions for one shard into this call.
     /// </summary>
@@ -100,4 +113,58 @@ public abstract record RateLimitDecision([property: Id(0)] IReadOnlyList<RateLim
     /// <param name="Buckets">As on the base.</param>
     [GenerateSerializer, Immutable, Alias("sentinel.RateLimitDecision.Limited")]
     public sealed record Limited([property: Id(0)] TimeSpan RetryAfter, IReadOnlyList<RateLimitBucketState> Buckets) : RateLimitDecision(Buckets);
+}
+
+/// <summary>
+/// One request of a sharded principal (<see cref="IRateLimitGrain.DecideAsync"/>): its key and its one or two buckets,
+/// each a name and a rate, inline (no list, no bucket or rule objects to serialize and allocate on both sides).
+/// </summary>
+/// <param name="Principal">The principal, e.g. <c>ip:203.0.113.7</c>; it must hash to the called shard.</param>
+/// <param name="Name0">The first bucket's name (<see cref="RateLimitBucket.Name"/>).</param>
+/// <param name="Permits0">The first bucket's N.</param>
+/// <param name="Unit0">The first bucket's period.</param>
+/// <param name="Name1">The second bucket's name, or null when the request has one bucket.</param>
+/// <param name="Permits1">The second bucket's N (0 without a second bucket).</param>
+/// <param name="Unit1">The second bucket's period.</param>
+[GenerateSerializer, Immutable, Alias("sentinel.RateLimitShardRequest")]
+public readonly record struct RateLimitShardRequest(
+    [property: Id(0)] string Principal,
+    [property: Id(1)] string Name0,
+    [property: Id(2)] int Permits0,
+    [property: Id(3)] RateLimitUnit Unit0,
+    [property: Id(4)] string? Name1,
+    [property: Id(5)] int Permits1,
+    [property: Id(6)] RateLimitUnit Unit1)
+{
+    /// <summary>The request's buckets: 1 or 2.</summary>
+    public int Count => Name1 is null ? 1 : 2;
+}
+
+/// <summary>
+/// The answer to a <see cref="RateLimitShardRequest"/>: admitted or not, and each bucket's state
+/// (<see cref="RateLimitBucketState"/>, in ticks), in the request's order.
+/// </summary>
+/// <param name="Allowed">Admitted and counted in every bucket; else refused and nothing counted.</param>
+/// <param name="RetryAfterTicks">When refused, until a request would be admitted; else zero.</param>
+/// <param name="Remaining0">The first bucket's <see cref="RateLimitBucketState.Remaining"/>.</param>
+/// <param name="Reset0">The first bucket's <see cref="RateLimitBucketState.Reset"/>, in ticks.</param>
+/// <param name="Wait0">The first bucket's <see cref="RateLimitBucketState.Wait"/>, in ticks.</param>
+/// <param name="Remaining1">The second bucket's, as the first's (zero without a second bucket).</param>
+/// <param name="Reset1">The second bucket's, as the first's.</param>
+/// <param name="Wait1">The second bucket's, as the first's.</param>
+[GenerateSerializer, Immutable, Alias("sentinel.RateLimitShardDecision")]
+public readonly record struct RateLimitShardDecision(
+    [property: Id(0)] bool Allowed,
+    [property: Id(1)] long RetryAfterTicks,
+    [property: Id(2)] int Remaining0,
+    [property: Id(3)] long Reset0,
+    [property: Id(4)] long Wait0,
+    [property: Id(5)] int Remaining1,
+    [property: Id(6)] long Reset1,
+    [property: Id(7)] long Wait1)
+{
+    /// <summary>The state of bucket <paramref name="index"/> (0 or 1).</summary>
+    public RateLimitBucketState State(int index) => index == 0
+        ? new RateLimitBucketState(Remaining0, TimeSpan.FromTicks(Reset0), TimeSpan.FromTicks(Wait0))
+        : new RateLimitBucketState(Remaining1, TimeSpan.FromTicks(Reset1), TimeSpan.FromTicks(Wait1));
 }

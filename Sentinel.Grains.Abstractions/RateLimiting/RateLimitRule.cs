@@ -57,7 +57,7 @@ public sealed record RateLimitRule(
     /// <see cref="SubWindows"/> sub-windows before the current one always reach back a whole period.</summary>
     public long SubWindowTicks => (Period.Ticks + SubWindows - 1) / SubWindows;
 
-    /// <summary>Tiers of at least this many per period are decided with leases at the edge (§8.5 allows it from 1,000).</summary>
+    /// <summary>Tiers of at least this many per period are decided with leases at the edge (the contract allows leases from 1,000 per period).</summary>
     public const int LeaseThreshold = 1_000;
 
     /// <summary>

@@ -1,6 +1,6 @@
 namespace Sentinel.Grains.RateLimiting;
 
-/// <summary>The limiter tiers of the contract (§8.5). Each has its own rate, key and routes.</summary>
+/// <summary>The limiter tiers of the contract (docs/rate-limiting.md). Each has its own rate, key and routes.</summary>
 public enum RateLimitTier
 {
     /// <summary><c>RATE_LIMIT_AGGREGATE</c> (300/minute), per IP: everything not under <see cref="Service"/>, summed.</summary>
@@ -25,7 +25,7 @@ public enum RateLimitTier
     Sensitive = 9,
 }
 
-/// <summary>Names, variables and defaults of the tiers (§8.5).</summary>
+/// <summary>Names, variables and defaults of the tiers (docs/rate-limiting.md, "Configuration").</summary>
 public static class RateLimitTiers
 {
     /// <summary>Every tier, in declaration order.</summary>

@@ -37,6 +37,9 @@ internal sealed partial class RateLimitGrain(
 
     private bool isShard;
 
+    /// <summary>This grain's key, read once (the runtime decodes it on every <c>GetPrimaryKeyString</c>).</summary>
+    private string selfKey = "";
+
     /// <summary>Windows in the stored row after the last write: fewer worth storing now (emptied, aged) rewrites the row.</summary>
     private int storedWindows;
     private long lastSweep;
@@ -47,7 +50,8 @@ internal sealed partial class RateLimitGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        isShard = RateLimitKeys.IsShard(this.GetPrimaryKeyString());
+        selfKey = this.GetPrimaryKeyString();
+        isShard = RateLimitKeys.IsShard(selfKey);
         foreach (var (name, stored) in state.State.Windows ?? [])
         {
             if (stored is not null && SlidingWindow.FromStored(stored) is { } window) windows[ParseStoredName(name)] = window;
@@ -89,6 +93,54 @@ internal sealed partial class RateLimitGrain(
         states.AddRange(other.Buckets);
         return new RateLimitDecision.Allowed(states);
     }
+
+    public ValueTask<RateLimitShardDecision> DecideAsync(RateLimitShardRequest request)
+    {
+        // A principal is decided in its own shard only (one place per principal keeps decisions exact across replicas).
+        var principal = request.Principal;
+        if (!isShard || principal is null || !RateLimitKeys.IsSharded(principal) || RateLimitKeys.GrainFor(principal) != selfKey)
+            throw new ArgumentException("A sharded principal is decided by its own shard only.", nameof(request));
+        var now = time.GetUtcNow().UtcTicks;
+        var rule0 = RuleOf(request.Permits0, request.Unit0);
+        var name1 = request.Name1;
+        var rule1 = name1 is null ? null : RuleOf(request.Permits1, request.Unit1);
+
+        // All or nothing: refused when either bucket would not conform, and then nothing is counted.
+        var window0 = Current(principal, request.Name0, rule0, now);
+        var window1 = rule1 is null ? null : Current(principal, name1!, rule1, now);
+        var wait = Math.Max(window0?.Wait(rule0.Permits, now) ?? 0, rule1 is null ? 0 : window1?.Wait(rule1.Permits, now) ?? 0);
+        if (wait <= 0)
+        {
+            window0 = CountIn(principal, request.Name0, rule0, window0, now);
+            if (rule1 is not null) window1 = CountIn(principal, name1!, rule1, window1, now);
+            AfterCommit(now);
+        }
+        var (remaining0, reset0, wait0) = StateTicks(rule0, window0, now);
+        var (remaining1, reset1, wait1) = rule1 is null ? (0, 0L, 0L) : StateTicks(rule1, window1, now);
+        return new(new RateLimitShardDecision(wait <= 0, Math.Max(wait, 0), remaining0, reset0, wait0, remaining1, reset1, wait1));
+    }
+
+    /// <summary>One rule object per rate in this grain, instead of one per request.</summary>
+    private RateLimitRule RuleOf(int permits, RateLimitUnit unit)
+    {
+        if (rules.TryGetValue((permits, unit), out var rule)) return rule;
+        if (permits is < 1 or > RateLimitRule.MaxPermits || !Enum.IsDefined(unit)) throw new ArgumentException("Not a rate-limit rule.", nameof(permits));
+        return rules[(permits, unit)] = new RateLimitRule(permits, unit);
+    }
+
+    private readonly Dictionary<(int, RateLimitUnit), RateLimitRule> rules = [];
+
+    /// <summary>Counts one request in a bucket's window (created when it counted nothing); returns the window.</summary>
+    private SlidingWindow CountIn(string principal, string name, RateLimitRule rule, SlidingWindow? window, long now)
+    {
+        if (window is null) windows[(principal, Intern(name))] = window = new SlidingWindow(rule.SubWindowTicks, rule.Permits, now);
+        window.Add();
+        if (window.HoldsMoreThan(settings.PersistThreshold)) changedSinceWrite = true;
+        return window;
+    }
+
+    private static (int Remaining, long Reset, long Wait) StateTicks(RateLimitRule rule, SlidingWindow? window, long now) =>
+        window is null ? (rule.Permits, 0, 0) : (window.Remaining(rule.Permits), window.Reset(now), window.Wait(rule.Permits, now));
 
     public Task<RateLimitDecision[]> CheckManyAsync(RateLimitRequest[] requests, CancellationToken cancellationToken)
     {
@@ -161,12 +213,15 @@ internal sealed partial class RateLimitGrain(
     {
         foreach (var bucket in own)
         {
-            var window = Current(principal, bucket, now);
-            if (window is null) windows[(principal, Intern(bucket.Name))] = window = new SlidingWindow(bucket.Rule.SubWindowTicks, bucket.Rule.Permits, now);
-            window.Add();
-            if (window.HoldsMoreThan(settings.PersistThreshold)) changedSinceWrite = true;
+            var window = CountIn(principal, bucket.Name, bucket.Rule, Current(principal, bucket, now), now);
             states.Add(StateOf(bucket.Rule, window, now));
         }
+        AfterCommit(now);
+    }
+
+    /// <summary>After a request was counted: keeps the flush timer, and sweeps full buckets when over the cap.</summary>
+    private void AfterCommit(long now)
+    {
         // A shard keeps its timer while it holds any window: the timer's sweep drops the windows that emptied.
         if (changedSinceWrite || isShard) EnsureFlushTimer();
         // Over the cap, drop the full buckets; at most once per second, so a grain over the cap with nothing full to drop
@@ -220,16 +275,18 @@ internal sealed partial class RateLimitGrain(
     /// The bucket's window advanced to <paramref name="now"/>, or null when it counts nothing. A window of another width
     /// (the tier's period was reconfigured) is dropped: its counts can't be mapped onto the new sub-windows.
     /// </summary>
-    private SlidingWindow? Current(string principal, RateLimitBucket bucket, long now)
+    private SlidingWindow? Current(string principal, RateLimitBucket bucket, long now) => Current(principal, bucket.Name, bucket.Rule, now);
+
+    private SlidingWindow? Current(string principal, string name, RateLimitRule rule, long now)
     {
-        if (!windows.TryGetValue((principal, bucket.Name), out var window)) return null;
-        if (window.Width != bucket.Rule.SubWindowTicks)
+        if (!windows.TryGetValue((principal, name), out var window)) return null;
+        if (window.Width != rule.SubWindowTicks)
         {
-            windows.Remove((principal, bucket.Name));
-            leases.Remove((principal, bucket.Name));
+            windows.Remove((principal, name));
+            leases.Remove((principal, name));
             return null;
         }
-        window.Permits = bucket.Rule.Permits;
+        window.Permits = rule.Permits;
         window.Advance(now);
         return window;
     }

@@ -26,10 +26,10 @@ public static class GroupsEndpoints
     {
         var group = app.MapGroup("/workspaces/{workspace_id}/groups");
         group.MapPost("", CreateAsync);
-        group.MapGet("", ListAsync).WithRateLimitTier(RateLimitTier.Read).DecideRateLimitInEndpoint().AddRateLimitFilter();
+        group.MapGet("", ListAsync).WithRateLimitTier(RateLimitTier.Read).AddRateLimitFilter();
         group.MapPatch("/{group_id}", UpdateAsync);
         group.MapDelete("/{group_id}", DeleteAsync);
-        group.MapGet("/{group_id}/members", ListMembersAsync).WithRateLimitTier(RateLimitTier.Read).DecideRateLimitInEndpoint().AddRateLimitFilter();
+        group.MapGet("/{group_id}/members", ListMembersAsync).WithRateLimitTier(RateLimitTier.Read).AddRateLimitFilter();
         group.MapPost("/{group_id}/members/{member_user_id}", AddMemberAsync);
         group.MapDelete("/{group_id}/members/{member_user_id}", RemoveMemberAsync);
         return group;

@@ -43,7 +43,7 @@ public static partial class WorkspacesEndpoints
         group.MapGet("/{workspace_id}", GetAsync);
         group.MapPatch("/{workspace_id}", UpdateAsync);
         group.MapDelete("/{workspace_id}", DeleteAsync);
-        group.MapGet("/{workspace_id}/members", ListMembersAsync).WithRateLimitTier(RateLimitTier.Read).DecideRateLimitInEndpoint().AddRateLimitFilter();
+        group.MapGet("/{workspace_id}/members", ListMembersAsync).WithRateLimitTier(RateLimitTier.Read).AddRateLimitFilter();
         group.MapPost("/{workspace_id}/members/invite", InviteAsync);
         group.MapPatch("/{workspace_id}/members/{user_id}", ChangeRoleAsync);
         group.MapDelete("/{workspace_id}/members/{user_id}", RemoveMemberAsync);

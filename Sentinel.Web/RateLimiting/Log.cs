@@ -20,4 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 4293, EventName = "RateLimitNotDecided", Level = LogLevel.Error,
         Message = "Endpoint {Route} decides its rate limit itself but never called RateLimitGate.CheckAsync")]
     public static partial void NotDecided(ILogger logger, string route);
+
+    [LoggerMessage(EventId = 4294, EventName = "RateLimitDecidedTwice", Level = LogLevel.Error,
+        Message = "Endpoint {Route} asked for its rate-limit decision a second time; a request is decided in one place (the first verdict stands)")]
+    public static partial void DecidedTwice(ILogger logger, string route);
 }

@@ -55,17 +55,25 @@ public sealed class RateLimitGate
     /// <summary>Decisions this replica sent to a shard in a batch of more than one (tests).</summary>
     internal long CoalescedDecisions => shards.Coalesced;
 
-    /// <summary>Paths never limited (§8.5), whatever their endpoint says.</summary>
+    /// <summary>Paths never limited (health, readiness, metrics, well-known documents), whatever their endpoint says.</summary>
     public static bool IsExemptPath(PathString path) =>
         path.Equals("/health", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/health/ready", StringComparison.OrdinalIgnoreCase)
         || path.Equals("/metrics", StringComparison.OrdinalIgnoreCase)
         || path.StartsWithSegments("/.well-known", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Decides this request (once; later calls return the same verdict).</summary>
+    /// <summary>
+    /// Decides this request. A request is decided in one place (the middleware, the endpoint's rate-limit filter, or its
+    /// handler); a second call is a defect of the endpoint: it is logged (<c>RateLimitDecidedTwice</c>) and answered
+    /// with the first verdict, never counted twice.
+    /// </summary>
     public async ValueTask<RateLimitVerdict> CheckAsync(HttpContext context)
     {
-        if (context.Features.Get<RateLimitVerdictFeature>() is { } decided) return decided.Verdict;
+        if (context.Features.Get<RateLimitVerdictFeature>() is { } decided)
+        {
+            Log.DecidedTwice(logger, (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? RateLimitPlanner.UnmatchedRoute);
+            return decided.Verdict;
+        }
         var verdict = await DecideAsync(context);
         context.Features.Set(new RateLimitVerdictFeature(verdict));
         return verdict;
@@ -75,7 +83,7 @@ public sealed class RateLimitGate
     {
         if (!options.Enabled || IsExemptPath(context.Request.Path)) return true;
         if (context.GetEndpoint()?.Metadata.GetMetadata<RateLimitExemptMetadata>() is not null) return true;
-        // CORS preflights never reach limits (§1.5).
+        // CORS preflights never reach limits: the browser sends them on its own, before the real request is limited.
         var request = context.Request;
         return HttpMethods.IsOptions(request.Method) && request.Headers.Origin.Count > 0 && request.Headers.AccessControlRequestMethod.Count > 0;
     }
@@ -103,6 +111,7 @@ public sealed class RateLimitGate
             // call with this replica's concurrent decisions for the same shard. Everything else: one call per decision.
             if (EdgeLeases.Applies(plan)) decision = await leases.DecideAsync(plan);
             else if (options.Coalesce && plan.AlsoKey is null && RateLimitKeys.IsShard(plan.GrainKey)) decision = await shards.DecideAsync(plan.GrainKey, plan.Request);
+            else if (options.CompactCalls && plan.ShardRequest is { } compact) decision = await DecideInShardAsync(plan, compact, context.RequestAborted);
             else decision = await calls.RunIdempotentAsync(
                 (grains, ct) => grains.GetGrain<IRateLimitGrain>(plan.GrainKey).CheckAsync(plan.Request, ct), context.RequestAborted);
         }
@@ -127,6 +136,46 @@ public sealed class RateLimitGate
             return Refuse(context, plan, limited.RetryAfter, LimitingTier(plan, limited.Buckets), "grain");
         }
         return RateLimitVerdict.Admitted.Instance;
+    }
+
+    /// <summary>The deadline <see cref="IRateLimitGrain.DecideAsync"/> carries (its <c>[ResponseTimeout]</c>).</summary>
+    private static readonly TimeSpan ShardCallTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The compact call for a sharded principal (<see cref="IRateLimitGrain.DecideAsync"/>): no token and no timer per
+    /// call, the shard's reference reused (<see cref="ShardReference"/>), and a struct each way.
+    /// </summary>
+    private async ValueTask<RateLimitDecision> DecideInShardAsync(RateLimitPlan plan, RateLimitShardRequest request, CancellationToken requestAborted)
+    {
+        var answer = await calls.RunIdempotentUncancellableAsync(
+            static (grains, s) => s.Gate.ShardReference(grains, s.GrainKey).DecideAsync(s.Request), (Gate: this, plan.GrainKey, Request: request),
+            ShardCallTimeout, requestAborted);
+        RateLimitBucketState[] states = request.Count == 1 ? [answer.State(0)] : [answer.State(0), answer.State(1)];
+        return answer.Allowed
+            ? new RateLimitDecision.Allowed(states)
+            : new RateLimitDecision.Limited(TimeSpan.FromTicks(answer.RetryAfterTicks), states);
+    }
+
+    private (IGrainFactory Factory, Dictionary<string, IRateLimitGrain> Shards)? shardReferences;
+
+    /// <summary>
+    /// The reference of a shard grain, made once per cluster client (there are <see cref="RateLimitKeys.Shards"/>), instead
+    /// of a grain id and a reference per request. A new client (after a reconnection) gets new references.
+    /// </summary>
+    private IRateLimitGrain ShardReference(IGrainFactory grains, string shardKey)
+    {
+        var current = shardReferences;
+        if (current is not { } known || !ReferenceEquals(known.Factory, grains))
+        {
+            var all = new Dictionary<string, IRateLimitGrain>(StringComparer.Ordinal);
+            for (var i = 0; i < RateLimitKeys.Shards; i++)
+            {
+                var key = RateLimitKeys.ShardPrefix + i.ToString(CultureInfo.InvariantCulture);
+                all[key] = grains.GetGrain<IRateLimitGrain>(key);
+            }
+            shardReferences = current = (grains, all);
+        }
+        return current.Value.Shards.TryGetValue(shardKey, out var shard) ? shard : grains.GetGrain<IRateLimitGrain>(shardKey);
     }
 
     private RateLimitVerdict.Limited Refuse(HttpContext context, RateLimitPlan plan, TimeSpan wait, RateLimitTier tier, string source)

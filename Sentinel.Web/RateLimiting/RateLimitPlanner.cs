@@ -21,8 +21,20 @@ public sealed record RateLimitPlan(
     /// <summary>The grain that decides <see cref="Key"/>: its shard for IP and service principals (<see cref="RateLimitKeys.GrainFor"/>).</summary>
     public string GrainKey { get; } = RateLimitKeys.GrainFor(Key);
 
-    /// <summary>The grain request.</summary>
-    public RateLimitRequest Request { get; } = new(Buckets, AlsoKey, AlsoBuckets, RateLimitKeys.IsSharded(Key) ? Key : null);
+    private RateLimitRequest? request;
+
+    /// <summary>The grain request (general form), built when first asked for.</summary>
+    public RateLimitRequest Request => request ??= new(Buckets, AlsoKey, AlsoBuckets, RateLimitKeys.IsSharded(Key) ? Key : null);
+
+    /// <summary>
+    /// The compact form (<see cref="IRateLimitGrain.DecideAsync"/>) when the principal lives in a shard, nothing chains and
+    /// there are one or two buckets (every address and service decision); else null.
+    /// </summary>
+    public RateLimitShardRequest? ShardRequest => AlsoKey is null && Buckets.Count is 1 or 2 && RateLimitKeys.IsSharded(Key)
+        ? new RateLimitShardRequest(Key, Buckets[0].Name, Buckets[0].Rule.Permits, Buckets[0].Rule.Unit,
+            Buckets.Count == 2 ? Buckets[1].Name : null, Buckets.Count == 2 ? Buckets[1].Rule.Permits : 0,
+            Buckets.Count == 2 ? Buckets[1].Rule.Unit : default)
+        : null;
 
     /// <summary>Auth tiers fail closed; see <see cref="RateLimitTiers.IsAuthTier"/>.</summary>
     public bool HasAuthTier => Tiers.Any(t => t.IsAuthTier()) || AlsoTiers?.Any(t => t.IsAuthTier()) == true;
@@ -37,7 +49,7 @@ public sealed record RateLimitPlan(
 }
 
 /// <summary>
-/// Picks the principals, tiers and buckets of a request (§8.5) from the endpoint's <see cref="RateLimitTierMetadata"/>,
+/// Picks the principals, tiers and buckets of a request (the table in docs/rate-limiting.md) from the endpoint's <see cref="RateLimitTierMetadata"/>,
 /// the <see cref="RateLimitPrincipal"/> that authentication set, and the client IP.
 /// </summary>
 /// <remarks>
@@ -78,7 +90,7 @@ public sealed class RateLimitPlanner(RateLimitOptions options)
             RateLimitTier.Read => principal.UserId is { } reader
                 ? Chained(RateLimitKeys.ForUser(reader), (RateLimitTier.Read, "read"), ip, route)
                 : Single(ip, route, aggregate, (RateLimitTier.Read, "read")),
-            // Per user only. Without a user the request is refused by authentication, which runs first (§1.3).
+            // Per user only. Without a user the request is refused by authentication, which runs before the limiter.
             RateLimitTier.AdminWrite or RateLimitTier.Sensitive => principal.UserId is { } user
                 ? Chained(RateLimitKeys.ForUser(user), (tier, tier.Name()), ip, route)
                 : Single(ip, route, aggregate),

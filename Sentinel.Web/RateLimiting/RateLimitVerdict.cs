@@ -31,7 +31,7 @@ public abstract record RateLimitVerdict
         internal static readonly Unavailable Instance = new();
     }
 
-    /// <summary>The contract's 429 body (§8.5).</summary>
+    /// <summary>The contract's 429 body: <c>{"detail":"Too many requests","code":"rate_limited"}</c>.</summary>
     public static readonly ApiError TooManyRequests = new("Too many requests", ErrorCodes.RateLimited);
 
     /// <summary>The response for a refusal, for endpoints that decide themselves (headers are already set); null when admitted.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Sentinel.Configuration;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.Infrastructure.Forwarding;
 using Sentinel.Web.Infrastructure.Hosting;
@@ -10,17 +11,23 @@ namespace Sentinel.Web.RateLimiting;
 public static class RateLimitingSetup
 {
     /// <summary>
-    /// Binds <see cref="RateLimitOptions"/> from §8.5's variables, validates them at start-up (every failure at once),
-    /// and registers the gate. Needs <see cref="Infrastructure.Cluster.GrainCalls"/>.
+    /// Registers <see cref="RateLimitOptions"/> on the shared settings binder (validated with every other setting at
+    /// start, all failures listed at once; docs/configuration.md). Safe to call more than once.
+    /// </summary>
+    internal static IServiceCollection AddRateLimitSettings(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSettings(configuration, RateLimitOptions.Bind).ValidateWith<RateLimitOptions, RateLimitOptionsValidator>();
+        return services;
+    }
+
+    /// <summary>
+    /// Binds <see cref="RateLimitOptions"/> (<see cref="AddRateLimitSettings"/>) and registers the gate. Needs
+    /// <see cref="Infrastructure.Cluster.GrainCalls"/>.
     /// </summary>
     public static IServiceCollection AddSentinelRateLimiting(this IServiceCollection services, IConfiguration configuration, WebSettings settings)
     {
-        services.AddOptions<RateLimitOptions>()
-            .Configure(o => RateLimitOptions.Bind(o, configuration, settings.Debug))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
+        services.AddRateLimitSettings(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RateLimitOptions>>().Value);
         // The client's address, shared with sessions, audit and activity (one reading of BEHIND_PROXY/TRUSTED_PROXY_COUNT).
         services.AddClientAddressResolver(configuration);
         services.AddSingleton<RateLimitPlanner>();
@@ -43,7 +50,9 @@ public static class RateLimitingSetup
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimitGate).FullName!);
         app.Use(async (context, next) =>
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<RateLimitDecidedInEndpointMetadata>() is not null)
+            // One place per request: here, unless the endpoint decides in its filter or handler (DecisionPlace throws for
+            // an endpoint that names two places). Then the request must have been decided once it has run.
+            if (RateLimitEndpointExtensions.DecisionPlace(context.GetEndpoint()) is RateLimitDecisionPlace.Filter or RateLimitDecisionPlace.Handler)
             {
                 await next(context);
                 if (options.Enabled && context.Features.Get<RateLimitVerdictFeature>() is null && !gate.IsExempt(context))

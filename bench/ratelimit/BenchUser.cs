@@ -22,7 +22,7 @@ internal static class BenchUser
         return id;
     }
 
-    /// <summary>An access token (§2.2 shape) valid for an hour; no <c>sid</c>, so the session grain checks its cut-off only.</summary>
+    /// <summary>An access token (the contract's access-token claims) valid for an hour; no <c>sid</c>, so the session grain checks its cut-off only.</summary>
     public static string AccessToken(string privateKeyPem, string issuer, Guid userId)
     {
         using var rsa = System.Security.Cryptography.RSA.Create();

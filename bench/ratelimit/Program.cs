@@ -14,10 +14,11 @@ return await Bench.RunAsync(options);
 internal sealed record BenchOptions(string[] Paths, int Rounds, TimeSpan Duration, TimeSpan Warmup, int Connections, int HotConnections, int Clients)
 {
     /// <summary>
-    /// <c>--compare-single-calls</c>: also run (d), the grain limiter with <c>RATE_LIMIT_COALESCE=false</c> (one grain call
-    /// per decision), in the throughput phase, to measure what coalescing saves.
+    /// <c>--d-env KEY=VALUE</c> (repeatable): also run (d), the grain limiter with these settings on top of (b)'s, in the
+    /// throughput phase, interleaved with the others: another code path measured against (b) in the same run, e.g.
+    /// <c>--d-env RATE_LIMIT_COMPACT_CALLS=false</c> (the general grain call) or <c>--d-env RATE_LIMIT_COALESCE=true</c>.
     /// </summary>
-    public bool CompareSingleCalls { get; set; }
+    public Dictionary<string, string> DEnvironment { get; } = [];
 
     /// <summary><c>--b-env KEY=VALUE</c> (repeatable): extra settings for variant (b), e.g. other tier rates.</summary>
     public Dictionary<string, string> BEnvironment { get; } = [];
@@ -35,8 +36,10 @@ internal sealed record BenchOptions(string[] Paths, int Rounds, TimeSpan Duratio
         var options = new BenchOptions(Get("path", "/users/me,/bench/no-such-route").Split(',', StringSplitOptions.RemoveEmptyEntries), Math.Clamp(Int("rounds", 5), 1, 20), TimeSpan.FromSeconds(Math.Clamp(Int("seconds", 5), 1, 60)),
             TimeSpan.FromSeconds(1), Math.Clamp(Int("connections", 16), 1, 256), Math.Clamp(Int("hot", 2), 0, 64), Math.Clamp(Int("clients", 50_000), 1, 1 << 24));
         for (var i = 0; i < args.Length - 1; i++)
+        {
             if (args[i] == "--b-env" && args[i + 1].Split('=', 2) is [var key, var value]) options.BEnvironment[key] = value;
-        options.CompareSingleCalls = args.Contains("--compare-single-calls");
+            if (args[i] == "--d-env" && args[i + 1].Split('=', 2) is [var dKey, var dValue]) options.DEnvironment[dKey] = dValue;
+        }
         return options;
     }
 }
@@ -93,8 +96,12 @@ internal static class Bench
                     ["ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"] = "Sentinel.Bench.RateLimit",
                 }),
             ];
-            if (o.CompareSingleCalls)
-                variants = [.. variants, new("d", "grain limiter, one grain call per decision (RATE_LIMIT_COALESCE=false)", new Dictionary<string, string>(o.BEnvironment) { ["RATE_LIMIT_COALESCE"] = "false" })];
+            if (o.DEnvironment.Count > 0)
+            {
+                var dEnv = new Dictionary<string, string>(o.BEnvironment);
+                foreach (var (k, val) in o.DEnvironment) dEnv[k] = val;
+                variants = [.. variants, new("d", "grain limiter as (b) with " + string.Join("; ", o.DEnvironment.Select(p => $"{p.Key}={p.Value}")), dEnv)];
+            }
             var endpoints = new Dictionary<string, (IPEndPoint Api, Process Process)>();
             foreach (var v in variants)
             {
@@ -200,7 +207,7 @@ internal static class Bench
             $"hot key (b): p99 of other clients {withHot:F2} ms with {o.HotConnections} flooding connections vs {withoutHot:F2} ms with none = {withHot / withoutHot:F2}x (goal <= 2x); statuses with the flood: {string.Join(" ", Statuses(hot))}"));
         double P99(string name) => Median(results[name].Select(x => x.Load.P99Ms));
         var single = results.ContainsKey("d")
-            ? string.Create(CultureInfo.InvariantCulture, $" single_calls_cpu_us_per_req_d={Median(results["d"].Select(x => x.WebUs + x.SiloUs)):F1} single_calls_rps={Median(results["d"].Select(x => x.Load.RequestsPerSecond)):F0}")
+            ? string.Create(CultureInfo.InvariantCulture, $" d_env={string.Join(",", o.DEnvironment.Select(p => $"{p.Key}={p.Value}"))} cpu_us_per_req_d={Median(results["d"].Select(x => x.WebUs + x.SiloUs)):F1} d_rps={Median(results["d"].Select(x => x.Load.RequestsPerSecond)):F0} ratio_d_no_limiter={Rps("d") / Rps("a"):F2} ratio_d_redis_lua={Rps("d") / Rps("c"):F2}")
             : "";
         // CPU per decision: web + silo process CPU over the run divided by requests; the limiter's own share is b − a
         // (c − a for the Redis design; redis-server's own CPU is not counted, it is shared with other users of the box).
@@ -208,7 +215,7 @@ internal static class Bench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CPU us/request (web + silo): a {Cpu("a"):F1}  b {Cpu("b"):F1}  c {Cpu("c"):F1};  per decision: grain limiter {Cpu("b") - Cpu("a"):F1} us, Redis Lua {Cpu("c") - Cpu("a"):F1} us (+ redis-server)"));
         if (results.ContainsKey("d"))
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(d) one call per decision: {Cpu("d"):F1} us/request, {Cpu("d") - Cpu("a"):F1} us per decision; coalescing saves {Cpu("d") - Cpu("b"):F1} us per decision; b/d req/s {Rps("b") / Rps("d"):F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(d) {Cpu("d"):F1} us/request, {Cpu("d") - Cpu("a"):F1} us per decision ((b) saves {Cpu("d") - Cpu("b"):F1} us per decision); d/a = {Rps("d") / Rps("a"):F2}  d/c = {Rps("d") / Rps("c"):F2}  b/d = {Rps("b") / Rps("d"):F2}"));
         // One machine-readable line for bench/run-all.sh (RESULTS.md).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT bench=ratelimit path={path} limiter_rps={Rps("b"):F0} no_limiter_rps={Rps("a"):F0} redis_lua_rps={Rps("c"):F0} ratio_no_limiter={Rps("b") / Rps("a"):F2} ratio_redis_lua={Rps("b") / Rps("c"):F2} limiter_p99_ms={P99("b"):F2} no_limiter_p99_ms={P99("a"):F2} redis_lua_p99_ms={P99("c"):F2} hot_p99_factor={withHot / withoutHot:F2} cpu_us_per_req_a={Cpu("a"):F1} cpu_us_per_req_b={Cpu("b"):F1} cpu_us_per_req_c={Cpu("c"):F1} limiter_cpu_us_per_decision={Cpu("b") - Cpu("a"):F1} redis_lua_cpu_us_per_decision={Cpu("c") - Cpu("a"):F1} throughput_429_b={Refused("b")} throughput_429_c={Refused("c")}{single} rounds={o.Rounds} seconds={o.Duration.TotalSeconds:F0} connections={o.Connections}"));

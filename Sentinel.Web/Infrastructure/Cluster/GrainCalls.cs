@@ -39,26 +39,89 @@ public sealed class GrainCalls(IClusterAccess cluster, WebSettings settings)
     /// </summary>
     public async Task<T> RunIdempotentAsync<T>(Func<IGrainFactory, CancellationToken, Task<T>> call, CancellationToken requestAborted, TimeSpan? timeout = null)
     {
-        var started = Environment.TickCount64;
-        var timedOut = false;
+        var retry = new RetryBudget(Environment.TickCount64);
         for (var attempt = 1; ; attempt++)
         {
+            TimeSpan pause;
             try
             {
                 return await RunAsync(call, requestAborted, timeout);
             }
-            catch (ClusterUnavailableException ex) when (!requestAborted.IsCancellationRequested && ex.InnerException is { } inner && IsSiloGone(inner)
-                && MayRetry(attempt, TimeSpan.FromMilliseconds(Environment.TickCount64 - started)))
+            catch (ClusterUnavailableException ex) when (retry.Next(this, ex, attempt, requestAborted, out pause))
             {
-                await Task.Delay(RetryDelay(attempt), requestAborted);
             }
-            catch (ClusterUnavailableException ex) when (!requestAborted.IsCancellationRequested && !timedOut && ex.InnerException is OperationCanceledException or TimeoutException)
+            if (pause > TimeSpan.Zero) await Task.Delay(pause, requestAborted);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RunIdempotentAsync{T}"/> for the one call nearly every request makes (the rate-limit decision), without
+    /// its per-call costs when the first attempt succeeds: no linked token source, no timer, no token for Orleans to
+    /// register for cancellation on both sides, no closure (<paramref name="state"/> is passed through). The grain method
+    /// takes no token and carries its own deadline, <paramref name="methodTimeout"/> (Orleans' <c>[ResponseTimeout]</c>);
+    /// when <c>GRAIN_CALL_TIMEOUT_MS</c> is shorter, that is the deadline instead (one timer per call, as before). The
+    /// call is not cancelled when the request ends: it lasts microseconds. A failure in transit follows the retry rules
+    /// of <see cref="RunIdempotentAsync{T}"/> from its second attempt on, with the usual per-attempt deadline.
+    /// </summary>
+    public async ValueTask<T> RunIdempotentUncancellableAsync<TState, T>(Func<IGrainFactory, TState, ValueTask<T>> call, TState state,
+        TimeSpan methodTimeout, CancellationToken requestAborted)
+    {
+        var started = Environment.TickCount64;
+        var configured = TimeSpan.FromMilliseconds(settings.GrainCallTimeoutMs);
+        ClusterUnavailableException failed;
+        try
+        {
+            var pending = call(cluster.Grains, state);
+            return configured < methodTimeout ? await pending.AsTask().WaitAsync(configured) : await pending;
+        }
+        catch (Exception ex) when (!requestAborted.IsCancellationRequested && IsTransport(ex))
+        {
+            failed = new ClusterUnavailableException("A grain call failed in transit.", ex);
+        }
+
+        // Rare (a silo failing over): the general path, each attempt with its own deadline linked to the request.
+        var retry = new RetryBudget(started);
+        if (!retry.Next(this, failed, 1, requestAborted, out var pause)) throw failed;
+        if (pause > TimeSpan.Zero) await Task.Delay(pause, requestAborted);
+        for (var attempt = 2; ; attempt++)
+        {
+            try
             {
-                // One more attempt, with a fresh deadline, after a timeout: a reply lost with a gateway or silo that was
-                // shutting down never arrives, and a new attempt is routed afresh. At most two deadlines in all.
-                timedOut = true;
-                started = Environment.TickCount64;
+                return await RunAsync((grains, ct) => call(grains, state).AsTask().WaitAsync(ct), requestAborted);
             }
+            catch (ClusterUnavailableException ex) when (retry.Next(this, ex, attempt, requestAborted, out pause))
+            {
+            }
+            if (pause > TimeSpan.Zero) await Task.Delay(pause, requestAborted);
+        }
+    }
+
+    /// <summary>
+    /// The retry rules of <see cref="RunIdempotentAsync{T}"/>: a silo gone is retried with back-off while the budget lasts
+    /// (measured from the first attempt); a timeout is retried once, at once, with a fresh budget.
+    /// </summary>
+    private struct RetryBudget(long started)
+    {
+        private long started = started;
+        private bool timedOut;
+
+        /// <summary>True when attempt <paramref name="attempt"/>, failed with <paramref name="ex"/>, is to be followed by another after <paramref name="pause"/>.</summary>
+        public bool Next(GrainCalls calls, ClusterUnavailableException ex, int attempt, CancellationToken requestAborted, out TimeSpan pause)
+        {
+            pause = TimeSpan.Zero;
+            if (requestAborted.IsCancellationRequested || ex.InnerException is not { } inner) return false;
+            if (IsSiloGone(inner))
+            {
+                if (!calls.MayRetry(attempt, TimeSpan.FromMilliseconds(Environment.TickCount64 - started))) return false;
+                pause = RetryDelay(attempt);
+                return true;
+            }
+            if (timedOut || inner is not (OperationCanceledException or TimeoutException)) return false;
+            // One more attempt, with a fresh deadline, after a timeout: a reply lost with a gateway or silo that was
+            // shutting down never arrives, and a new attempt is routed afresh. At most two deadlines in all.
+            timedOut = true;
+            started = Environment.TickCount64;
+            return true;
         }
     }
 

@@ -47,6 +47,51 @@ public sealed class RateLimitShardCallsTests(ClusterFixture fixture, ITestOutput
     }
 
     [Fact]
+    public async Task the_compact_call_decides_as_the_general_one_all_or_nothing_in_the_same_buckets()
+    {
+        Align();
+        var ip = NewIp();
+        var shard = Grain(RateLimitKeys.GrainFor(ip));
+        var aggregate = new RateLimitBucket("aggregate", FivePerMinute);
+        var route = new RateLimitBucket("default:/users/me", new RateLimitRule(3, RateLimitUnit.Minute));
+        var both = new RateLimitShardRequest(ip, aggregate.Name, 5, RateLimitUnit.Minute, route.Name, 3, RateLimitUnit.Minute);
+
+        // Three admitted, each counted in both buckets; the fourth refused by the route's bucket, nothing counted.
+        for (var i = 1; i <= 3; i++)
+        {
+            var admitted = await shard.DecideAsync(both);
+            Assert.True(admitted.Allowed);
+            Assert.Equal((5 - i, 3 - i), (admitted.Remaining0, admitted.Remaining1));
+        }
+        var refused = await shard.DecideAsync(both);
+        Assert.False(refused.Allowed);
+        Assert.True(refused.RetryAfterTicks > 0);
+        Assert.Equal((2, 0), (refused.Remaining0, refused.Remaining1));
+        Assert.Equal(refused.RetryAfterTicks, refused.Wait1);
+
+        // The general call sees the same windows: the aggregate alone still has 2 (the refusal took nothing), then 1.
+        var general = Assert.IsType<RateLimitDecision.Allowed>(await shard.CheckAsync(new RateLimitRequest([aggregate], Key: ip)));
+        Assert.Equal(1, general.Buckets[0].Remaining);
+        var one = await shard.DecideAsync(new RateLimitShardRequest(ip, aggregate.Name, 5, RateLimitUnit.Minute, null, 0, default));
+        Assert.True(one.Allowed);
+        Assert.Equal(0, one.Remaining0);
+        Assert.False((await shard.DecideAsync(new RateLimitShardRequest(ip, aggregate.Name, 5, RateLimitUnit.Minute, null, 0, default))).Allowed);
+    }
+
+    [Fact]
+    public async Task the_compact_call_is_refused_outside_the_principals_shard_and_for_a_malformed_rule()
+    {
+        var ip = NewIp();
+        var own = RateLimitKeys.GrainFor(ip);
+        var other = RateLimitKeys.ShardPrefix + ((int.Parse(own[RateLimitKeys.ShardPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture) + 1) % RateLimitKeys.Shards);
+        var request = new RateLimitShardRequest(ip, "aggregate", 5, RateLimitUnit.Minute, null, 0, default);
+        // One place per principal: another shard, or the principal's own grain key, would decide it a second time.
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Grain(other).DecideAsync(request));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Grain("user:" + Guid.NewGuid()).DecideAsync(request with { Principal = "user:x" }));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Grain(own).DecideAsync(request with { Permits0 = 0 }));
+    }
+
+    [Fact]
     public async Task a_batch_is_refused_by_a_grain_that_is_not_a_shard_and_may_not_chain()
     {
         var bucket = new RateLimitBucket("read", FivePerMinute);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using System.Text.Json;
 using Xunit;
@@ -53,8 +54,12 @@ public sealed class RateLimitFailureTests : IAsyncLifetime
     [Fact]
     public void an_empty_tier_value_stops_start_up()
     {
+        // The edge checks every setting before it builds its host (the shared settings binder) and exits listing them.
         using var host = With(app, extra: new Dictionary<string, string> { ["RATE_LIMIT_AUTH"] = " " });
-        var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
-        Assert.Contains("RATE_LIMIT_AUTH is empty", error.ToString(), StringComparison.Ordinal);
+        Assert.ThrowsAny<Exception>(() => host.CreateClient());
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["DEBUG"] = "true", ["RATE_LIMIT_AUTH"] = " " }).Build();
+        using var check = Sentinel.Web.WebSettingsSetup.Check(configuration);
+        Assert.Contains(check.Failures, f => f.StartsWith("RATE_LIMIT_AUTH is empty", StringComparison.Ordinal));
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Sentinel.Configuration;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Web.RateLimiting;
 using Xunit;
@@ -9,11 +10,12 @@ public sealed class RateLimitOptionsTests
 {
     private static (RateLimitOptions Options, IReadOnlyList<string> Failures) Bind(bool debug = false, params (string Key, string Value)[] values)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
-        var options = new RateLimitOptions();
-        RateLimitOptions.Bind(options, configuration, debug);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)).Append(new("DEBUG", debug ? "true" : "false"))).Build();
+        var reader = new SettingsReader(configuration);
+        var options = RateLimitOptions.Bind(reader);
         var result = new RateLimitOptionsValidator().Validate(null, options);
-        return (options, result.Failed ? result.Failures.ToList() : []);
+        return (options, [.. reader.Failures, .. result.Failed ? result.Failures : []]);
     }
 
     [Fact]
@@ -69,5 +71,23 @@ public sealed class RateLimitOptionsTests
         var (o, failures) = Bind(true, ("RATE_LIMIT_ENABLED", "false"));
         Assert.Empty(failures);
         Assert.False(o.Enabled);
+    }
+
+    [Fact]
+    public void a_bad_rate_limit_value_is_listed_with_every_other_bad_setting_of_the_edge_at_once()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DEBUG"] = "true",
+            ["SERVICE_PORT"] = "not-a-port",
+            ["RATE_LIMIT_AUTH"] = "10/fortnight",
+            ["RATE_LIMIT_FAIL_OPEN"] = "perhaps",
+            ["BEHIND_PROXY"] = "maybe",
+        }).Build();
+        using var check = Sentinel.Web.WebSettingsSetup.Check(configuration);
+        Assert.Contains("SERVICE_PORT must be an integer.", check.Failures);
+        Assert.Contains("BEHIND_PROXY must be a boolean (true/false).", check.Failures);
+        Assert.Contains($"RATE_LIMIT_AUTH must be N/second|minute|hour with N from 1 to {RateLimitRule.MaxPermits}.", check.Failures);
+        Assert.Contains("RATE_LIMIT_FAIL_OPEN must be a boolean (true/false).", check.Failures);
     }
 }

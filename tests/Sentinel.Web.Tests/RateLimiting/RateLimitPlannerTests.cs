@@ -8,7 +8,7 @@ using Xunit;
 
 namespace Sentinel.Web.Tests.RateLimiting;
 
-/// <summary>Which grain, tiers and buckets each kind of request gets (§8.5 "Key").</summary>
+/// <summary>Which grain, tiers and buckets each kind of request gets (the table in docs/rate-limiting.md).</summary>
 public sealed class RateLimitPlannerTests
 {
     private static readonly IPAddress Client = IPAddress.Parse("203.0.113.7");

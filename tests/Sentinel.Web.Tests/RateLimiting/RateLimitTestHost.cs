@@ -94,6 +94,21 @@ internal static class RateLimitTestHost
                 if (context.Request.Headers["X-Test-Family"] is [{ } family]) context.SetRateLimitPrincipal(RateLimitPrincipal.Family(Guid.Parse(family)));
                 return (await gate.CheckAsync(context)).Rejection() ?? Results.Text("ok");
             }).WithRateLimitTier(RateLimitTier.Refresh).DecideRateLimitInEndpoint();
+            // Learns its principal in a filter, like the group and member lists: the rate-limit filter decides after it.
+            routes.MapGet("/test/filter", () => "ok").WithRateLimitTier(RateLimitTier.Read)
+                .AddEndpointFilter(static async (context, next) =>
+                {
+                    if (context.HttpContext.Request.Headers["X-Test-Late-User"] is [{ } user]) context.HttpContext.SetRateLimitPrincipal(RateLimitPrincipal.User(Guid.Parse(user)));
+                    return await next(context);
+                })
+                .AddRateLimitFilter();
+            // Defects the edge must report: a handler that asks twice, and one that never asks.
+            routes.MapGet("/test/decides-twice", async (HttpContext context, RateLimitGate gate) =>
+            {
+                await gate.CheckAsync(context);
+                return (await gate.CheckAsync(context)).Rejection() ?? Results.Text("ok");
+            }).DecideRateLimitInEndpoint();
+            routes.MapGet("/test/never-decides", () => "ok").DecideRateLimitInEndpoint();
         };
     }
 }

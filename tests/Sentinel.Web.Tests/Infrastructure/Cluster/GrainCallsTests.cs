@@ -52,6 +52,54 @@ public sealed class GrainCallsTests
     }
 
     [Fact]
+    public async Task uncancellable_call_is_retried_when_its_silo_is_gone_and_then_answers()
+    {
+        var attempts = 0;
+        var answer = await calls.RunIdempotentUncancellableAsync((_, step) =>
+        {
+            attempts += step;
+            return attempts switch
+            {
+                1 => throw new SiloUnavailableException("silo shutting down"),
+                2 => ValueTask.FromException<int>(new ConnectionFailedException("connection dropped")),
+                _ => ValueTask.FromResult(42),
+            };
+        }, 1, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        Assert.Equal(42, answer);
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task uncancellable_call_keeps_the_configured_deadline_when_it_is_shorter_than_the_methods_and_is_retried_once()
+    {
+        // GRAIN_CALL_TIMEOUT_MS 2000 < the method's 5 s: each attempt times out after 2 s, retried once, then unavailable.
+        var attempts = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<ClusterUnavailableException>(async () => await calls.RunIdempotentUncancellableAsync((_, _) =>
+        {
+            attempts++;
+            return new ValueTask<int>(new TaskCompletionSource<int>().Task); // a reply that never comes
+        }, 0, TimeSpan.FromSeconds(5), CancellationToken.None));
+
+        Assert.Equal(2, attempts);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(3900), TimeSpan.FromMilliseconds(9000));
+        Assert.True(ex.InnerException is TimeoutException or OperationCanceledException, ex.InnerException?.GetType().Name);
+    }
+
+    [Fact]
+    public async Task uncancellable_call_does_not_retry_an_answer_from_the_grain()
+    {
+        var attempts = 0;
+        await Assert.ThrowsAsync<ArgumentException>(async () => await calls.RunIdempotentUncancellableAsync<int, int>((_, _) =>
+        {
+            attempts++;
+            throw new ArgumentException("refused by the grain");
+        }, 0, TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
     public void retries_stop_at_the_attempt_cap_even_with_budget_left()
     {
         var generous = new GrainCalls(new FixedClusterAccess(null!), new WebSettings { GrainCallTimeoutMs = 60_000 });
