@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make create-admin EMAIL=… / make seed: run against the cluster that `make start` runs (CLUSTER_ID sentinel-dev).
-# Both go through the grains (Sentinel.Web/Bootstrap/BootstrapCommands.cs), never straight to SQL, and are idempotent.
+# Both go through the grains (Sentinel.Web/Admin/BootstrapCommands.cs), never straight to SQL, and are idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 set -a

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Sentinel.Web.SignIn;
 
-/// <summary>PKCE S256 (RFC 7636) and Sentinel's own authorization codes (§2.5).</summary>
+/// <summary>PKCE S256 (RFC 7636) and Sentinel's own authorization codes (one use, short-lived).</summary>
 public static class Pkce
 {
     public const string S256 = "S256";

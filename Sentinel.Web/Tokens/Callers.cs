@@ -20,7 +20,7 @@ public sealed record BearerCaller(
     public TokenKind Kind => Token.Kind;
 }
 
-/// <summary>Verifies bearer tokens the way the contract's schemes do (§1.4) and checks revocation in the user's grain.</summary>
+/// <summary>Verifies bearer tokens the way the contract's bearer schemes do (strict: access tokens only; flexible: access or authz tokens) and checks revocation in the user's grain.</summary>
 public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
 {
     private const string Prefix = "Bearer ";
@@ -48,7 +48,7 @@ public sealed class BearerAuthenticator(TokenService tokens, GrainCalls calls)
         if (check is not TokenCheck.Valid && allowAuthz)
         {
             var authz = await tokens.VerifyAsync(raw, TokenKind.Authz);
-            // §8.2: svc is enforced against the key's service.
+            // An authz token's `svc` claim must name the service the key belongs to.
             if (authz is TokenCheck.Valid valid && valid.Token.Claim("svc") == serviceName) check = authz;
         }
         var token = check switch

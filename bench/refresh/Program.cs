@@ -92,7 +92,7 @@ using (var gate = new SemaphoreSlim(16))
 }
 Console.WriteLine($"setup: {familyCount} users signed in through /auth/token in {setup.Elapsed.TotalSeconds:F1}s");
 
-// The baseline's key and payloads: the same key the web process signs with, token shapes as §2.2.
+// The baseline's key and payloads: the same key the web process signs with, token shapes as the web process issues them (docs/sessions.md).
 var credentials = new SigningCredentials(new RsaSecurityKey(TestKeys.Rsa) { KeyId = TestKeys.Kid }, SecurityAlgorithms.RsaSha256);
 var signer = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
 JsonObject AccessPayload()
