@@ -3,7 +3,6 @@ using Sentinel.Grains.Admin;
 using Sentinel.Grains.ClientApps;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.ServiceApps;
-using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;

@@ -1,8 +1,5 @@
-using Orleans.Runtime;
 using Sentinel.Grains.Cluster;
-using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
-using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 
 namespace Sentinel.Web.Admin;

@@ -1,10 +1,7 @@
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
-using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.RateLimiting;
-using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Admin;
 

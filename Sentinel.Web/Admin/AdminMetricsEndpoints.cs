@@ -1,7 +1,5 @@
 using Sentinel.Grains.Admin;
-using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
-using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 
 namespace Sentinel.Web.Admin;

@@ -1,7 +1,6 @@
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Authorization;
 using Sentinel.Grains.RateLimiting;
-using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;

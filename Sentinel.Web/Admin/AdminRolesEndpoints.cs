@@ -1,6 +1,5 @@
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Authorization;
-using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
 using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;

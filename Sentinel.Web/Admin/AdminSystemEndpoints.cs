@@ -6,7 +6,6 @@ using Sentinel.Grains.Health;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
-using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Conventions;
 using Sentinel.Web.Infrastructure.Hosting;

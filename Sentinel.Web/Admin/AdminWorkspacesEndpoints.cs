@@ -1,9 +1,7 @@
 using System.Text.Json.Serialization;
 using Sentinel.Grains.Admin;
 using Sentinel.Grains.Directory;
-using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
-using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.Directory;

@@ -2,7 +2,6 @@ using Sentinel.Grains.Authorization;
 using Sentinel.Grains.Directory;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.SignIn;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.RateLimiting;

@@ -1,6 +1,5 @@
 using Sentinel.Grains.Authorization;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.SignIn;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.Infrastructure.Conventions;

@@ -4,7 +4,6 @@ using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.RateLimiting;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.SignIn;
 
 namespace Sentinel.Web.Authorization;
 

@@ -1,6 +1,5 @@
 using Sentinel.Grains.Directory;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.SignIn;
 using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Sentinel.Grains.Directory;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.SignIn;
 using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.RateLimiting;

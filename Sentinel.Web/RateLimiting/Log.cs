@@ -1,4 +1,3 @@
-using Sentinel.Grains.RateLimiting;
 
 namespace Sentinel.Web.RateLimiting;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Sentinel.Configuration;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.Infrastructure.Forwarding;

@@ -5,7 +5,6 @@ using Sentinel.Grains.Directory;
 using Sentinel.Grains.RateLimiting;
 using Sentinel.Grains.Sessions;
 using Sentinel.Web.Tokens;
-using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Cluster;
 using Sentinel.Web.Infrastructure.Errors;
 using Sentinel.Web.RateLimiting;

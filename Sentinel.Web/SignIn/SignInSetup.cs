@@ -1,4 +1,3 @@
-using Sentinel.Web.Tokens;
 using Sentinel.Web.Authorization;
 
 namespace Sentinel.Web.SignIn;

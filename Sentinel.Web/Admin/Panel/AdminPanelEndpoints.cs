@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Sentinel.Web.Tokens;
 using Sentinel.Web.SignIn;
-using Sentinel.Web.Authorization;
 using Sentinel.Web.Infrastructure.Conventions;
 
 namespace Sentinel.Web.Admin.Panel;

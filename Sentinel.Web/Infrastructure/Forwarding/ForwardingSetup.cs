@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sentinel.Configuration;
 
 namespace Sentinel.Web.Infrastructure.Forwarding;
